@@ -1,0 +1,58 @@
+-- Every partner code seen in the data: countries (Census Schedule C), groupings and the world.
+with
+
+seen as (
+
+    select
+        partner_code,
+        arg_max(partner_name, period) as partner_name,
+        bool_or(is_aggregate) as is_aggregate,
+        min(period) as first_period,
+        max(period) as last_period
+
+    from {{ ref('int_census__trade_unioned') }}
+    where is_commodity_total
+    group by partner_code
+
+),
+
+groupings as (
+
+    select * from {{ ref('census_country_groupings') }}
+
+),
+
+final as (
+
+    select
+        seen.partner_code,
+        seen.partner_name,
+        seen.is_aggregate,
+        case
+            when groupings.grouping_type is not null then groupings.grouping_type
+            when seen.is_aggregate then 'economic_grouping'
+            else 'country'
+        end as grouping_type,
+        -- Census regions: by the code's first digit, except Mexico (2010) is in NORTH AMERICA
+        case
+            when seen.is_aggregate then null
+            when seen.partner_code = '2010' then '1XXX'
+            when left(seen.partner_code, 1) between '1' and '7'
+                then left(seen.partner_code, 1) || 'XXX'
+        end as region_code,
+        seen.first_period,
+        seen.last_period
+
+    from seen
+    left join groupings
+        on groupings.partner_code = seen.partner_code
+
+)
+
+select
+    final.*,
+    region.grouping_name as region_name
+
+from final
+left join groupings as region
+    on region.partner_code = final.region_code

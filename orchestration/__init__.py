@@ -1,0 +1,1 @@
+"""U.S. trade and tariff warehouse: Dagster code location and CLI."""

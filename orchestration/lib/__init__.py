@@ -1,0 +1,1 @@
+"""Pure Python building blocks (no Dagster import): API clients, parsing, landing, loading."""

@@ -1,0 +1,208 @@
+"""HTTP client for the Census international trade API.
+
+Transport retries (429/5xx with Retry-After, connect and read failures) are urllib3's `Retry`;
+this module adds what urllib3 cannot see: a body that is not the JSON Census promises.
+The API key travels only in the query string of the request itself; every URL, message and
+log line this module produces has it removed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from orchestration.lib.errors import CensusApiError, CensusKeyError, CensusQueryError
+
+KEY_SIGNUP = "https://api.census.gov/data/key_signup.html"
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+@dataclass(frozen=True)
+class CensusResponse:
+    url: str  # without the key
+    status: int
+    body: bytes = field(repr=False)
+    header: list[str] = field(default_factory=list)
+    row_count: int = 0
+
+    @property
+    def no_data(self) -> bool:
+        return self.status == 204
+
+
+class _BadBody(Exception):
+    """A 200 whose body is not a complete JSON table: worth another attempt."""
+
+
+class _RedactKey(logging.Filter):
+    """urllib3 logs request URLs at DEBUG; make sure the key never reaches a handler."""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.key = key
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.key in message:
+            record.msg, record.args = message.replace(self.key, "***"), None
+        return True
+
+
+_redacted_keys: set[str] = set()
+
+
+def _install_redaction(key: str) -> None:
+    if key in _redacted_keys:
+        return
+    _redacted_keys.add(key)
+    for name in ("urllib3", "urllib3.connectionpool", "urllib3.util.retry", "requests"):
+        logging.getLogger(name).addFilter(_RedactKey(key))
+
+
+class CensusClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 180.0,
+        max_retries: int = 5,
+        backoff_factor: float = 2.0,
+        body_attempts: int = 3,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self._key = api_key or None
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_retries = max_retries
+        self.backoff_factor = backoff_factor
+        self.body_attempts = body_attempts
+        if self._key:
+            _install_redaction(self._key)
+        retry = Retry(
+            total=max_retries,
+            connect=max_retries,
+            read=max_retries,
+            status=max_retries,
+            other=0,
+            redirect=0,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET"}),
+            backoff_factor=backoff_factor,
+            backoff_max=120,
+            respect_retry_after_header=True,
+            retry_after_max=600,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
+        self.session = requests.Session()
+        self.session.mount("http://", HTTPAdapter(max_retries=retry))
+        self.session.mount("https://", HTTPAdapter(max_retries=retry))
+
+    def __repr__(self) -> str:  # never show the key
+        return f"CensusClient({self.base_url!r}, key={'set' if self._key else 'missing'})"
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._key, "***") if self._key else text
+
+    def url_for(self, path: str, params: list[tuple[str, str]]) -> str:
+        """The request URL as it may be stored and shown: without the key."""
+        return f"{self.base_url}{path}?{urlencode(params)}"
+
+    def get(self, path: str, params: list[tuple[str, str]]) -> CensusResponse:
+        """One API call, classified. 204 comes back as a response with `no_data`; everything
+        else that is not a JSON table raises a one-line CensusApiError."""
+        shown = self.url_for(path, params)
+        sent = params + [("key", self._key)] if self._key else params
+        last_problem = ""
+        for attempt in range(1, self.body_attempts + 1):
+            try:
+                response = self._send(path, sent, shown)
+                return self._classify(response, shown)
+            except _BadBody as problem:
+                last_problem = str(problem)
+                if attempt < self.body_attempts:
+                    time.sleep(min(self.backoff_factor * 2 ** (attempt - 1), 30))
+        raise CensusApiError(f"{last_problem} for {shown} after {self.body_attempts} attempts")
+
+    def _send(self, path: str, params: list[tuple[str, str]], shown: str) -> requests.Response:
+        try:
+            return self.session.get(
+                f"{self.base_url}{path}", params=params, timeout=self.timeout, allow_redirects=False
+            )
+        except requests.exceptions.RetryError:
+            # Built from our own words: requests' messages carry the full URL, key included.
+            raise CensusApiError(f"Census API kept failing for {shown} after {self.max_retries} retries") from None
+        except requests.exceptions.ConnectTimeout:
+            raise CensusApiError(f"could not connect to the Census API for {shown} (timed out)") from None
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError):
+            raise _BadBody(f"Census API stopped answering within {self.timeout[1]:g} s") from None
+        except requests.exceptions.ConnectionError as error:
+            reason = error.args[0] if error.args else None
+            if not isinstance(reason, MaxRetryError):
+                # The connection broke while the body was being read: another attempt may do.
+                raise _BadBody("Census API connection broke while sending the body") from None
+            if isinstance(reason.reason, ReadTimeoutError):
+                raise CensusApiError(
+                    f"Census API did not answer within {self.timeout[1]:g} s for {shown} "
+                    f"after {self.max_retries} retries"
+                ) from None
+            raise CensusApiError(f"could not connect to the Census API for {shown}") from None
+
+    def _classify(self, response: requests.Response, shown: str) -> CensusResponse:
+        status = response.status_code
+        if status == 204:
+            return CensusResponse(shown, 204, b"")
+        if 300 <= status < 400:
+            target = urlsplit(response.headers.get("Location", ""))
+            where = f"{target.netloc}{target.path}" or "another page"
+            raise CensusKeyError(
+                f"Census API redirected to {where}: the API key is missing or invalid "
+                f"(set CENSUS_API_KEY to an active key from {KEY_SIGNUP})"
+            )
+        body = response.content
+        text = body.decode("utf-8", errors="replace").strip()
+        content_type = response.headers.get("Content-Type", "")
+        if "html" in content_type.lower() or text.startswith("<"):
+            raise CensusKeyError(
+                f"Census API answered HTTP {status} with an HTML page instead of data: the API key is "
+                f"missing or invalid (set CENSUS_API_KEY to an active key from {KEY_SIGNUP})"
+            )
+        if text.lower().startswith("error"):
+            message = self.redact(" ".join(text.split())[:300])
+            raise CensusQueryError(f"Census rejected {shown}: {message}")
+        if status in RETRY_STATUSES:
+            raise CensusApiError(f"Census API answered HTTP {status} for {shown} after {self.max_retries} retries")
+        if status != 200:
+            snippet = self.redact(" ".join(text.split())[:200])
+            raise CensusApiError(f"Census API answered HTTP {status} for {shown}: {snippet}")
+        header, rows = check_table(body)
+        return CensusResponse(shown, status, body, header, rows)
+
+
+def check_table(body: bytes) -> tuple[list[str], int]:
+    """Header and data-row count of a Census JSON table; _BadBody if it is not one."""
+    if not body.strip():
+        raise _BadBody("Census API answered HTTP 200 with an empty body")
+    try:
+        table = json.loads(body)
+    except ValueError as error:
+        raise _BadBody(f"Census API sent invalid or truncated JSON ({error.msg} at byte {error.pos})") from None
+    if not isinstance(table, list) or not table or not isinstance(table[0], list):
+        raise _BadBody("Census API sent JSON that is not an array of rows with a header")
+    header = table[0]
+    if not all(isinstance(name, str) for name in header):
+        raise _BadBody("Census API sent a header row that is not all names")
+    width = len(header)
+    for row in table[1:]:
+        if not isinstance(row, list) or len(row) != width:
+            raise _BadBody(f"Census API sent a row whose width differs from the header's {width} columns")
+    return header, len(table) - 1

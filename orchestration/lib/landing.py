@@ -1,0 +1,165 @@
+"""The landing zone: every API response as it arrived, gzip-compressed, plus a manifest.
+
+Layout: `{root}/census/{flow}/{YYYY-MM}/{request_id}-{sha12}.json.gz` and, per month folder,
+`manifest.jsonl` with one line per response (the latest line per request wins). Files are
+content-addressed, so fetching identical content again writes nothing new. A file is
+complete before its manifest line exists, so a crash never leaves a line without its file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.lib.census_plan import CensusRequest
+from orchestration.lib.errors import LandingError
+from orchestration.lib.periods import month_key
+
+MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class LandedEntry:
+    request_id: str
+    flow: str
+    month: str
+    kind: str
+    level: str | None
+    prefix: str | None
+    url: str
+    params: list[list[str]]
+    fetched_at: str
+    status: int
+    rows: int
+    bytes: int
+    sha256: str | None
+    file: str | None  # relative to the landing root; None for a 204 (no rows)
+    source: str  # census_api | sample
+    header: list[str] = field(default_factory=list)
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LandingStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def month_dir(self, flow: str, month) -> Path:
+        return self.root / "census" / flow / (month if isinstance(month, str) else month_key(month))
+
+    def path_of(self, entry: LandedEntry) -> Path:
+        if entry.file is None:
+            raise LandingError(f"{entry.flow} {entry.month} {entry.request_id} has no rows (HTTP 204), so no file")
+        return self.root / entry.file
+
+    def land(
+        self,
+        request: CensusRequest,
+        *,
+        url: str,
+        status: int,
+        body: bytes,
+        header: list[str],
+        rows: int,
+        source: str,
+        fetched_at: str | None = None,
+    ) -> LandedEntry:
+        folder = self.month_dir(request.flow, request.month)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LandingError(f"cannot create landing folder {folder}: {error.strerror}") from None
+        digest = hashlib.sha256(body).hexdigest() if status != 204 else None
+        relative = None
+        if digest:
+            target = folder / f"{request.request_id}-{digest[:12]}.json.gz"
+            relative = target.relative_to(self.root).as_posix()
+            if not target.exists():
+                self._write_atomic(target, body)
+        entry = LandedEntry(
+            request_id=request.request_id,
+            flow=request.flow,
+            month=month_key(request.month),
+            kind=request.kind,
+            level=request.level,
+            prefix=request.prefix,
+            url=url,
+            params=[list(pair) for pair in request.params()],
+            fetched_at=fetched_at or utc_now(),
+            status=status,
+            rows=rows,
+            bytes=len(body),
+            sha256=digest,
+            file=relative,
+            source=source,
+            header=list(header),
+        )
+        self._append(folder / MANIFEST, entry)
+        return entry
+
+    def entries(self, flow: str, month) -> dict[str, LandedEntry]:
+        """The latest manifest entry per request id for one month (empty when nothing landed)."""
+        manifest = self.month_dir(flow, month) / MANIFEST
+        latest: dict[str, LandedEntry] = {}
+        if not manifest.exists():
+            return latest
+        with manifest.open(encoding="utf-8") as lines:
+            for line in lines:
+                try:
+                    entry = LandedEntry(**json.loads(line))
+                except (ValueError, TypeError):
+                    continue  # a line torn by a crash mid-append: that response never landed
+                latest[entry.request_id] = entry
+        return latest
+
+    def verify(self, entry: LandedEntry) -> Path:
+        """The entry's file, after checking it still holds what the manifest recorded."""
+        path = self.path_of(entry)
+        try:
+            with gzip.open(path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except FileNotFoundError:
+            raise LandingError(f"landing file {entry.file} listed in the manifest is missing") from None
+        except (OSError, EOFError) as error:
+            raise LandingError(f"landing file {entry.file} is unreadable ({error})") from None
+        if digest != entry.sha256:
+            raise LandingError(
+                f"landing file {entry.file} does not match its manifest (sha256 {digest[:12]}…, "
+                f"expected {entry.sha256[:12]}…); fetch the month again with --refetch"
+            )
+        return path
+
+    @staticmethod
+    def _write_atomic(target: Path, body: bytes) -> None:
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        # mtime=0: the same body always gives the same bytes on disk.
+        with open(temporary, "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as handle:
+                handle.write(body)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temporary, target)
+
+    @staticmethod
+    def _append(manifest: Path, entry: LandedEntry) -> None:
+        line = json.dumps(asdict(entry), separators=(",", ":")) + "\n"
+        with manifest.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _fsync_dir(manifest.parent)
