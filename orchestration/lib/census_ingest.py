@@ -143,3 +143,8 @@ def ingest_flow(
             con.close()
         progress.update(1)
     return stats
+
+
+def month_published(client: CensusClient, month: date) -> bool:
+    """Whether Census serves the month yet: the smallest query answers 204 until it does."""
+    return not client.get("/exports/hs", [("get", "ALL_VAL_MO"), ("time", month_key(month))]).no_data

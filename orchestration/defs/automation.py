@@ -1,0 +1,72 @@
+"""When things run: a monthly schedule, a sensor for newly published months, failure alerts."""
+
+from datetime import date
+
+import dagster as dg
+
+from orchestration.defs.partitions import monthly_partitions
+from orchestration.defs.resources import CensusApiResource
+from orchestration.lib.alerts import failure_message, post_alert
+from orchestration.lib.census_ingest import month_published
+from orchestration.lib.release import months_to_request, scheduled_month
+from orchestration.lib.settings import Settings
+
+INGEST_KEYS = (dg.AssetKey(["raw", "census_exports"]), dg.AssetKey(["raw", "census_imports"]))
+
+census_monthly_job = dg.define_asset_job(
+    "census_monthly",
+    selection=dg.AssetSelection.groups("census", "staging", "marts"),
+    partitions_def=monthly_partitions,
+    description="Ingest Census exports and imports for the partition's months, then build the dbt models.",
+)
+
+
+@dg.schedule(
+    cron_schedule="0 14 10 * *",
+    job=census_monthly_job,
+    execution_timezone="America/New_York",
+    description="On the 10th of each month, load the month before last (published about five weeks after it ends).",
+)
+def census_monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    month = scheduled_month(context.scheduled_execution_time.date())
+    return dg.RunRequest(partition_key=month.isoformat(), run_key=f"scheduled-{month:%Y-%m}")
+
+
+def _latest_loaded(instance: dg.DagsterInstance) -> date | None:
+    latest = []
+    for key in INGEST_KEYS:
+        partitions = instance.get_materialized_partitions(key)
+        if not partitions:
+            return None
+        latest.append(max(partitions))
+    return date.fromisoformat(min(latest))
+
+
+@dg.sensor(
+    job=census_monthly_job,
+    minimum_interval_seconds=6 * 3600,
+    description="Asks Census for months newer than the latest loaded one and requests each that is published.",
+)
+def census_release_sensor(context: dg.SensorEvaluationContext, census: CensusApiResource):
+    client = census.client()
+    months = months_to_request(_latest_loaded(context.instance), date.today(), lambda m: month_published(client, m))
+    if not months:
+        return dg.SkipReason("no newly published Census month")
+    return [dg.RunRequest(partition_key=m.isoformat(), run_key=f"census-release-{m:%Y-%m}") for m in months]
+
+
+@dg.run_failure_sensor(
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Posts a one-line message to ALERT_WEBHOOK_URL (when set) for every failed run.",
+)
+def alert_on_run_failure(context: dg.RunFailureSensorContext):
+    settings = Settings.from_env()
+    if not settings.alert_webhook_url:
+        return dg.SkipReason("ALERT_WEBHOOK_URL is not set")
+    message = failure_message(
+        context.dagster_run.job_name,
+        context.dagster_run.run_id,
+        context.failure_event.message,
+        secrets=(settings.census_api_key or "",),
+    )
+    post_alert(settings.alert_webhook_url, message)

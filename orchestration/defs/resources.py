@@ -1,0 +1,95 @@
+"""Resources shared by the assets. Settings come from the environment when a run uses them
+(DESIGN.md: WAREHOUSE_PATH, LANDING_DIR, CENSUS_API_BASE_URL, CENSUS_API_KEY); a field set
+here overrides the environment, which is how the tests and the CLI point a run elsewhere."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.defs.transform.project import dbt_executable, dbt_project
+from orchestration.lib.census_client import CensusClient
+from orchestration.lib.census_ingest import NoProgress
+from orchestration.lib.landing import LandingStore
+from orchestration.lib.settings import Settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file (default: $WAREHOUSE_PATH or data/warehouse.duckdb)."""
+
+    path: str = ""
+
+    def resolved_path(self) -> Path:
+        return Path(self.path).expanduser().resolve() if self.path else Settings.from_env().warehouse_path
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """dbt runs in a subprocess inside dbt_project/ and reads WAREHOUSE_PATH: hand it this
+        resource's file as an absolute path for the duration of the call."""
+        previous = os.environ.get("WAREHOUSE_PATH")
+        os.environ["WAREHOUSE_PATH"] = str(self.resolved_path())
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("WAREHOUSE_PATH", None)
+            else:
+                os.environ["WAREHOUSE_PATH"] = previous
+
+
+class LandingResource(dg.ConfigurableResource):
+    """The landing zone (default: $LANDING_DIR or data/landing)."""
+
+    dir: str = ""
+
+    def store(self) -> LandingStore:
+        root = Path(self.dir).expanduser().resolve() if self.dir else Settings.from_env().landing_dir
+        return LandingStore(root)
+
+
+class CensusApiResource(dg.ConfigurableResource):
+    """The Census international trade API; the key is read from CENSUS_API_KEY at run time and
+    is never stored in run configuration."""
+
+    base_url: str = ""
+    connect_timeout: float = 10.0
+    read_timeout: float = 180.0
+    max_retries: int = 5
+    backoff_factor: float = 2.0
+
+    def client(self) -> CensusClient:
+        settings = Settings.from_env()
+        return CensusClient(
+            self.base_url or settings.census_api_base_url,
+            settings.census_api_key,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_retries=self.max_retries,
+            backoff_factor=self.backoff_factor,
+        )
+
+
+class ProgressResource(dg.ConfigurableResource):
+    """Where ingest reports its steps. Silent in Dagster (the UI shows the run); the CLI swaps
+    in a progress bar."""
+
+    def reporter(self):
+        return NoProgress()
+
+
+def default_resources() -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(),
+        "landing": LandingResource(),
+        "census": CensusApiResource(),
+        "progress": ProgressResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=default_resources())
