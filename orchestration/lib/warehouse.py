@@ -182,3 +182,20 @@ def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedE
         con.execute("drop table if exists _landing")
         con.execute("drop table if exists _files")
     return load
+
+
+def table_row_counts(path: Path, schemas: tuple[str, ...] = ("staging", "marts")) -> dict[str, int]:
+    """`schema.table` -> rows, for the tables (not views) of the given schemas."""
+    con = connect(path, read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where schema_name in (select unnest($schemas::varchar[]))",
+            {"schemas": list(schemas)},
+        ).fetchall()
+        # Identifiers come from DuckDB's own catalog, quoted.
+        return {
+            f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            for schema, table in tables
+        }
+    finally:
+        con.close()

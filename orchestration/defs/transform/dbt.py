@@ -10,7 +10,9 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import WarehouseResource
 from orchestration.defs.transform.project import dbt_project
+from orchestration.lib.dbt_results import failure_summary
 from orchestration.lib.dbt_vars import period_vars
+from orchestration.lib.warehouse import table_row_counts
 
 
 class TradeDbtTranslator(DagsterDbtTranslator):
@@ -40,4 +42,19 @@ def trade_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     window = context.partition_time_window
     dbt_vars = period_vars(window.start, window.end)
     with warehouse.dbt_environment():
-        yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream().fetch_row_counts()
+        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
+        # Held until dbt exits (it owns the DuckDB write lock while it runs), then given row counts.
+        # dagster-dbt's fetch_row_counts would query the catalog named in the parse-time manifest,
+        # which differs whenever WAREHOUSE_PATH has another file name.
+        events = list(invocation.stream())
+    counts = table_row_counts(warehouse.resolved_path())
+    for event in events:
+        if isinstance(event, dg.Output):
+            relation = ".".join(context.assets_def.keys_by_output_name[event.output_name].path)
+            if relation in counts:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": counts[relation]})
+        yield event
+    if not invocation.is_successful():
+        # One line naming the failing models and tests, instead of "see the logs".
+        raise dg.Failure(description=failure_summary(invocation.get_artifact("run_results.json")))
+

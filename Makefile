@@ -1,0 +1,35 @@
+# Two commands on a fresh clone: `make demo` and `make test`. Needs python3 (3.11+) and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DAGSTER_HOME_DIR := $(CURDIR)/.dagster
+
+.PHONY: install demo test dev status docs-manifest clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+$(DAGSTER_HOME_DIR)/dagster.yaml: deploy/local/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME_DIR)
+	cp deploy/local/dagster.yaml $@
+
+demo: install $(DAGSTER_HOME_DIR)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/trade-warehouse demo
+
+test: install
+	$(BIN)/python -m pytest
+
+dev: install $(DAGSTER_HOME_DIR)/dagster.yaml
+	DAGSTER_HOME=$(DAGSTER_HOME_DIR) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dg dev
+
+status: install
+	$(BIN)/trade-warehouse status
+
+clean:
+	rm -rf $(VENV) .dagster dbt_project/target dbt_project/logs .pytest_cache

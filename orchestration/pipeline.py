@@ -1,0 +1,136 @@
+"""Run the code location's assets in-process for a range of months (what the CLI drives).
+
+The same asset definitions as in the Dagster UI; the range goes in as one partition-range run,
+so ingest loads month by month and dbt builds the whole window once.
+"""
+
+import contextlib
+import io
+import os
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from tqdm import tqdm
+
+from orchestration.defs.ingest.census import census_exports, census_imports
+from orchestration.defs.resources import LandingResource, WarehouseResource, default_resources
+from orchestration.defs.transform.dbt import trade_dbt_models
+from orchestration.lib.census_ingest import steps_per_month
+from orchestration.lib.census_plan import FLOWS
+from orchestration.lib.errors import WarehouseError
+
+ASSETS = (census_exports, census_imports, trade_dbt_models)
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+class _BarProgress:
+    """Stands in for ProgressResource in an in-process run: ingest steps move a tqdm bar."""
+
+    def __init__(self, bar: tqdm):
+        self.bar = bar
+
+    def reporter(self) -> tqdm:
+        return self.bar
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    months: list[date]
+    source: str = "api"
+    levels: tuple[str, ...] = ("HS2", "HS4", "HS6")
+    refetch: bool = False
+    landing_dir: Path | None = None
+    warehouse_path: Path | None = None
+
+
+def _instance() -> dg.DagsterInstance:
+    # With DAGSTER_HOME the run is recorded where `make dev` shows it; otherwise it is throwaway.
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def _root_cause(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            user_failure = event.step_failure_data.user_failure_data
+            if user_failure and user_failure.description:
+                return user_failure.description
+            while error and error.cause:
+                error = error.cause
+            if error:
+                message = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
+                # "module.ClassName: text" -> "text"
+                head, _, rest = message.partition(": ")
+                return rest if rest and "." in head and " " not in head else message
+    return "the run failed (see the Dagster event log)"
+
+
+def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.ExecuteInProcessResult:
+    """Ingest the months for both flows and build the dbt models; WarehouseError on failure."""
+    resources = default_resources()
+    if request.warehouse_path:
+        resources["warehouse"] = WarehouseResource(path=str(request.warehouse_path))
+    if request.landing_dir:
+        resources["landing"] = LandingResource(dir=str(request.landing_dir))
+    ingest_config = {"source": request.source, "levels": list(request.levels), "refetch": request.refetch}
+    run_config = {
+        "ops": {"census_exports": {"config": ingest_config}, "census_imports": {"config": ingest_config}},
+        **QUIET_LOGS,
+    }
+    tags = {
+        "dagster/asset_partition_range_start": request.months[0].isoformat(),
+        "dagster/asset_partition_range_end": request.months[-1].isoformat(),
+    }
+    total = len(request.months) * len(FLOWS) * steps_per_month(request.levels)
+    with tqdm(total=total, desc="refresh", unit="step", disable=not show_progress, leave=False) as bar:
+        resources["progress"] = _BarProgress(bar)
+        # dbt's own console output goes to the run's event log, not the terminal.
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = dg.materialize(
+                ASSETS, resources=resources, run_config=run_config, tags=tags, instance=_instance(), raise_on_error=False
+            )
+    if not result.success:
+        raise WarehouseError(_root_cause(result))
+    return result
+
+
+def guard_demo_warehouse(path: Path) -> None:
+    """The demo replaces 2017 with sample data: never do that to a warehouse holding API data."""
+    from orchestration.lib.warehouse import connect
+
+    if not path.exists():
+        return
+    con = connect(path, read_only=True)
+    try:
+        tables = {row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+        held = 0
+        for flow in FLOWS:
+            if f"census_{flow}" in tables:
+                held += con.execute(f"select count(*) from raw.census_{flow} where _source <> 'sample'").fetchone()[0]
+    finally:
+        con.close()
+    if held:
+        raise WarehouseError(
+            f"{path} holds Census API data; the demo would overwrite 2017 with sample data. "
+            "Point WAREHOUSE_PATH at another file to run the demo"
+        )
+
+
+def ensure_sample_landing(root: Path, months: list[date]) -> None:
+    """Write the sample's landing files unless every planned response is already there."""
+    from orchestration.lib.census_ingest import entries_to_load
+    from orchestration.lib.errors import LandingError
+    from orchestration.lib.landing import LandingStore
+    from orchestration.lib.sample import write_sample_landing
+
+    store = LandingStore(root)
+    try:
+        for month in months:
+            for flow in FLOWS:
+                entries_to_load(store, flow, month, ("HS2", "HS4", "HS6"))
+    except LandingError:
+        print(f"writing the sample landing zone to {root} ...", file=sys.stderr)
+        write_sample_landing(store, months)
