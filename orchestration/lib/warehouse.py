@@ -117,7 +117,10 @@ def _validate(con, spec: TableSpec, positions: dict[str, int], month: str, where
             raise ParseError(f"{where}: {bad} row{'s' if bad > 1 else ''} with {problem} (e.g. {example!r})")
 
 
-def _load_group(con, store: LandingStore, spec: TableSpec, header: list[str], entries: list[LandedEntry], load):
+def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[LandedEntry], load: MonthLoad) -> None:
+    """Insert the rows of landed responses that share one header into raw.<spec.table>
+    (the caller owns the transaction)."""
+    header = entries[0].header
     where = f"{entries[0].flow} {entries[0].month} {entries[0].request_id}" + (
         f" (+{len(entries) - 1} files)" if len(entries) > 1 else ""
     )
@@ -173,7 +176,7 @@ def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedE
             load.rows[table] = 0
             con.execute(f"delete from raw.{table} where period = cast($month || '-01' as date)", {"month": key})
         for (kind, header), members in sorted(groups.items(), key=lambda item: item[1][0].request_id):
-            _load_group(con, store, table_spec(flow, kind), list(header), members, load)
+            load_entries(con, store, table_spec(flow, kind), members, load)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

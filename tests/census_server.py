@@ -1,0 +1,124 @@
+"""A local HTTP server that answers like the Census international trade API.
+
+It serves the deterministic sample's months in the API's dialect (see
+orchestration.lib.census_dialect) and behaves as the dossier describes on key problems:
+no key -> 302 to missing_key.html, a wrong key -> 200 with an HTML page. Faults can be
+injected per request for tests of the client's error handling.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from orchestration.lib.census_dialect import render
+from orchestration.lib.periods import month_key
+from orchestration.lib.sample import month_rows
+
+API_PREFIX = "/data/timeseries/intltrade"
+HTML_KEY_PAGE = (
+    b"<html><head><title>Invalid Key</title></head><body><p>Invalid Key: A valid <em>key</em> must be "
+    b"included with each data API request. You included a key with this request, however, it is not "
+    b"valid.</p></body></html>"
+)
+
+
+@dataclass
+class Fault:
+    """What to answer instead of the data (all fields optional)."""
+
+    status: int | None = None
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    stall_seconds: float = 0.0
+    truncate: bool = False  # send the real body cut in half
+
+
+@dataclass
+class Seen:
+    path: str
+    params: list[tuple[str, str]]
+
+
+class CensusTestServer:
+    def __init__(self, months: list[date], key: str = "test-key", faults: Callable[[int, Seen], Fault | None] | None = None):
+        self.months = {month_key(m): m for m in months}
+        self.key = key
+        self.faults = faults
+        self.seen: list[Seen] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{API_PREFIX}"
+
+    def __enter__(self) -> CensusTestServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def data_requests(self) -> list[Seen]:
+        return [s for s in self.seen if s.path.endswith("/hs")]
+
+    def answer(self, path: str, params: list[tuple[str, str]]) -> tuple[int, dict[str, str], bytes]:
+        if not path.startswith(API_PREFIX + "/") or not path.endswith("/hs"):
+            return 404, {"Content-Type": "text/html"}, b"<html><body>Not Found</body></html>"
+        flow = path[len(API_PREFIX) + 1 : -len("/hs")]
+        keys = [value for name, value in params if name == "key"]
+        if not keys:
+            return 302, {"Location": "https://api.census.gov/data/missing_key.html"}, b""
+        if keys[0] != self.key:
+            return 200, {"Content-Type": "text/html;charset=utf-8"}, HTML_KEY_PAGE
+        month_text = dict(params).get("time", "")
+        month = self.months.get(month_text)
+        rows = list(month_rows(flow, month)) if month and flow in ("exports", "imports") else []
+        if not rows:
+            return 204, {}, b""
+        status, body = render(rows, flow=flow, month=month_text, params=params)
+        content_type = "application/json;charset=utf-8" if status == 200 else "text/plain;charset=utf-8"
+        return status, {"Content-Type": content_type}, body
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # keep test output clean
+                return None
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                seen = Seen(parts.path, parse_qsl(parts.query, keep_blank_values=True))
+                with server._lock:
+                    index = len(server.seen)
+                    server.seen.append(seen)
+                fault = server.faults(index, seen) if server.faults else None
+                status, headers, body = server.answer(seen.path, seen.params)
+                if fault:
+                    if fault.stall_seconds:
+                        time.sleep(fault.stall_seconds)
+                    if fault.truncate:
+                        body = body[: len(body) // 2]
+                    elif fault.status is not None:
+                        status, headers, body = fault.status, {"Content-Type": "text/plain", **fault.headers}, fault.body
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(body)
+
+        return Handler

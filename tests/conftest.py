@@ -1,0 +1,81 @@
+"""Shared fixtures. Every test that writes gets its own temporary warehouse and landing zone;
+the 2017 sample (landing and a warehouse built from it) is made once per session."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.lib.periods import month_range
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("TRADE_SHARED_DIR", ROOT.parent / "shared"))
+TEST_KEY = "test-key-0123456789abcdef0123456789abcdef"
+YEAR_2017 = month_range(date(2017, 1, 1), date(2017, 12, 1))
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The team's shared folder of real fixtures and published facts (skip when absent)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"shared fixtures not found at {SHARED}")
+    return SHARED
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every path setting at the test's own folder; no test touches data/ or the network."""
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("SERVING_PATH", str(tmp_path / "serving.duckdb"))
+    monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("CENSUS_API_BASE_URL", "http://127.0.0.1:9/unreachable")
+    monkeypatch.setenv("CENSUS_API_KEY", TEST_KEY)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 2017 sample written as landing files, once per session (read-only for tests)."""
+    from orchestration.lib.landing import LandingStore
+    from orchestration.lib.sample import write_sample_landing
+
+    root = tmp_path_factory.mktemp("sample-landing")
+    write_sample_landing(LandingStore(root), YEAR_2017)
+    return root
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path) -> Path:
+    """A warehouse built by the full pipeline (Dagster + dbt) from the 2017 sample."""
+    from orchestration.pipeline import RefreshRequest, refresh
+
+    path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("DAGSTER_HOME", raising=False)  # an ephemeral Dagster instance
+        refresh(
+            RefreshRequest(months=YEAR_2017, source="replay", landing_dir=sample_landing, warehouse_path=path),
+            show_progress=False,
+        )
+    return path
+
+
+@pytest.fixture
+def read_only():
+    """Open a warehouse read-only and close it after the test."""
+    import duckdb
+
+    connections = []
+
+    def _open(path: Path):
+        con = duckdb.connect(str(path), read_only=True)
+        connections.append(con)
+        return con
+
+    yield _open
+    for con in connections:
+        con.close()

@@ -1,0 +1,71 @@
+"""The code location loads, with the graph, pools, checks and automation the UI relies on."""
+
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from census_server import CensusTestServer
+from conftest import ROOT, TEST_KEY
+
+from orchestration.defs.automation import census_monthly_schedule, census_release_sensor
+from orchestration.defs.resources import CensusApiResource
+from orchestration.definitions import defs
+from orchestration.lib.periods import add_months
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return defs().resolve_asset_graph()
+
+
+def test_ingest_dbt_and_marts_are_in_one_graph(graph):
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {
+        "raw/census_exports", "raw/census_imports", "staging/stg_census__exports", "marts/fct_trade_monthly",
+        "marts/fct_bilateral_balance_monthly", "marts/fct_product_flows", "marts/dim_country", "marts/dim_commodity",
+    } <= keys
+    parents = {key.to_user_string() for key in graph.get(dg.AssetKey(["staging", "stg_census__exports"])).parent_keys}
+    assert parents == {"raw/census_exports"}
+
+
+def test_everything_that_writes_the_warehouse_is_in_one_pool(graph):
+    for key in (["raw", "census_exports"], ["raw", "census_imports"], ["marts", "fct_trade_monthly"]):
+        assert graph.get(dg.AssetKey(key)).pools == {"warehouse"}
+
+
+def test_assets_are_monthly_from_2010(graph):
+    partitions = graph.get(dg.AssetKey(["raw", "census_imports"])).partitions_def
+    assert partitions.get_first_partition_key() == "2010-01-01"
+    assert graph.get(dg.AssetKey(["marts", "fct_trade_monthly"])).partitions_def == partitions
+
+
+def test_raw_checks_and_dbt_tests_are_asset_checks(graph):
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert ("raw/census_exports", "countries_sum_to_world") in checks
+    assert ("raw/census_imports", "world_row_present") in checks
+    assert any(asset == "marts/fct_trade_monthly" and "assert_hs2_detail" in name for asset, name in checks)
+
+
+def test_the_schedule_loads_the_month_before_last():
+    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 10, 14))
+    request = census_monthly_schedule(context)
+    assert request.partition_key == "2026-09-01"
+
+
+def test_the_release_sensor_requests_the_newest_published_month():
+    this_month = date.today().replace(day=1)
+    served = [add_months(this_month, -3), add_months(this_month, -2)]  # last month is not out yet
+    with CensusTestServer(served, key=TEST_KEY) as server, dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources={"census": CensusApiResource(base_url=server.base_url)})
+        requests = census_release_sensor(context)
+    assert [r.partition_key for r in requests] == [served[-1].isoformat()]
+
+
+@pytest.mark.slow
+def test_dg_check_defs_passes():
+    dg_cli = Path(sys.executable).with_name("dg")
+    result = subprocess.run([str(dg_cli), "check", "defs"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr

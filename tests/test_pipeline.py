@@ -1,0 +1,206 @@
+"""The whole pipeline (Dagster assets + dbt) on temporary warehouses; slow, run by `make test`."""
+
+import csv
+import shutil
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from census_server import CensusTestServer
+from conftest import TEST_KEY
+
+from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
+from orchestration.lib.landing import LandingStore
+from orchestration.lib.sample import write_sample_landing
+from orchestration.lib.sample_published import PUBLISHED_2017
+from orchestration.pipeline import ASSETS, RefreshRequest, refresh
+
+pytestmark = pytest.mark.slow
+
+
+def test_marts_reproduce_the_published_2017_totals(demo_warehouse, read_only, shared):
+    con = read_only(demo_warehouse)
+    ours = {
+        (code, period.month): (exports, imports, balance)
+        for code, period, exports, imports, balance in con.execute(
+            "select partner_code, period, exports_usd, imports_usd, balance_usd from marts.fct_bilateral_balance_monthly "
+            "where year(period) = 2017"
+        ).fetchall()
+    }
+    compared = 0
+    with open(shared / "facts/published_bilateral_totals_2017.csv") as handle:
+        for row in csv.DictReader(handle):
+            exports, imports, balance = ours[(row["cty_code"], int(row["month"]))]
+            for value, published in zip(
+                (exports, imports, balance),
+                (row["exports_usd_millions"], row["imports_usd_millions"], row["balance_usd_millions"]),
+                strict=True,
+            ):
+                assert abs(value / 1e6 - float(published)) <= 0.05 + 1e-9
+                compared += 1
+    assert compared == 6 * 12 * 3
+
+
+def test_japan_2017_balance_sums_to_the_published_months(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    total, months, ytd = con.execute(
+        "select sum(balance_usd), count(*), max(balance_ytd_usd) filter (where month(period) = 12) "
+        "from marts.fct_bilateral_balance_monthly where partner_code = '5880' and year(period) = 2017"
+    ).fetchone()
+    assert (total, months, ytd) == (-68_807_800_000, 12, -68_807_800_000)
+    published = sum(round((e - i) * 10) for e, i in PUBLISHED_2017["5880"][1]) / 10
+    assert published == -68_807.8
+
+
+def test_groupings_are_flagged_and_countries_add_up_to_the_world(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    flags = dict(con.execute("select partner_code, is_aggregate from marts.dim_country").fetchall())
+    assert flags["-"] and flags["0003"] and flags["5XXX"] and not flags["5880"]
+    mismatched = con.execute(
+        """
+        select count(*) from (
+            select period,
+                sum(exports_usd) filter (where not is_aggregate) as countries,
+                sum(exports_usd) filter (where partner_code = '-') as world
+            from marts.fct_bilateral_balance_monthly group by period
+        ) where countries <> world
+        """
+    ).fetchone()[0]
+    assert mismatched == 0
+    assert con.execute("select count(*) from marts.fct_trade_monthly where partner_code in ('-', '0003', '5XXX')").fetchone()[0] == 0
+
+
+def test_every_level_of_detail_adds_up_to_the_partner_total(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    bad = con.execute(
+        """
+        with detail as (
+            select period, partner_code, flow, hs_level, sum(value_usd) as total
+            from marts.fct_trade_monthly group by all
+        ),
+        partner as (
+            select period, partner_code, 'exports' as flow, exports_usd as total from marts.fct_bilateral_balance_monthly
+            union all
+            select period, partner_code, 'imports', imports_usd from marts.fct_bilateral_balance_monthly
+        )
+        select count(*) from detail join partner using (period, partner_code, flow)
+        where detail.total <> partner.total
+        """
+    ).fetchone()[0]
+    levels = con.execute("select list(distinct hs_level order by hs_level) from marts.fct_trade_monthly").fetchone()[0]
+    assert bad == 0 and levels == [2, 4, 6]
+
+
+def test_product_flows_give_shares_unit_values_and_flag_missing_quantities(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    shares = con.execute(
+        "select min(s), max(s) from (select sum(share_of_partner_flow_pct) as s from marts.fct_product_flows "
+        "where hs_level = 2 group by period, partner_code, flow)"
+    ).fetchone()
+    assert shares[0] == pytest.approx(100) and shares[1] == pytest.approx(100)
+    beef = con.execute(
+        "select unit_value_usd, quantity_unit from marts.fct_product_flows where partner_code = '5880' "
+        "and flow = 'exports' and commodity_code = '020130' and quantity is not null limit 1"
+    ).fetchone()
+    assert beef[1] == "KG" and 5 < beef[0] < 12
+    missing = con.execute(
+        "select count(*), count(quantity) from marts.fct_trade_monthly where quantity_missing"
+    ).fetchone()
+    assert missing[0] > 0 and missing[1] == 0  # flagged quantities are null, never a silent zero
+
+
+def test_only_raw_staging_and_marts_schemas_exist_and_mart_columns_are_described(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas() where not internal").fetchall()}
+    assert schemas - {"main"} == {"raw", "staging", "marts"}
+    undocumented = con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'marts' and comment is null"
+    ).fetchall()
+    assert undocumented == []
+
+
+def snapshot(path: Path) -> dict[str, tuple]:
+    """Row count and content hash of every raw and mart table (load times excluded)."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name, list(column_name) from duckdb_columns() "
+            "where schema_name in ('raw', 'marts') group by all"
+        ).fetchall()
+        result = {}
+        for schema, table, columns in tables:
+            exclude = " exclude (_loaded_at)" if "_loaded_at" in columns else ""
+            result[f"{schema}.{table}"] = con.execute(
+                f'select count(*), sum(hash(*columns(*{exclude}))) from "{schema}"."{table}"'
+            ).fetchone()
+    return result
+
+
+def test_the_demo_prints_japan_and_a_second_run_changes_nothing(demo_warehouse, sample_landing, tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, warehouse)
+    shutil.copytree(sample_landing, tmp_path / "landing" / "sample")
+    before = snapshot(warehouse)
+    assert main(["demo", "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "U.S. goods trade with Japan, 2017" in printed
+    assert "2017         67,603.5    136,411.3    -68,807.8" in printed
+    assert snapshot(warehouse) == before
+
+
+def test_one_partition_materializes_end_to_end_from_the_api(tmp_path):
+    march = date(2017, 3, 1)
+    resources = default_resources() | {
+        "warehouse": WarehouseResource(path=str(tmp_path / "warehouse.duckdb")),
+        "landing": LandingResource(dir=str(tmp_path / "landing")),
+    }
+    config = {"source": "api", "levels": ["HS2"], "refetch": False}
+    with CensusTestServer([march], key=TEST_KEY) as server:
+        resources["census"] = CensusApiResource(base_url=server.base_url, backoff_factor=0)
+        result = dg.materialize(
+            ASSETS,
+            resources=resources,
+            partition_key="2017-03-01",
+            run_config={"ops": {"census_exports": {"config": config}, "census_imports": {"config": config}}},
+        )
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(check.passed for check in checks)
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert {"raw/census_exports", "marts/fct_trade_monthly", "marts/fct_bilateral_balance_monthly"} <= materialized
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        japan = con.execute(
+            "select exports_usd, imports_usd from marts.fct_bilateral_balance_monthly where partner_code = '5880'"
+        ).fetchone()
+    assert japan == (5_803_300_000, 13_019_000_000)
+
+
+def test_yoy_contributions_add_up_to_the_change_in_the_balance(tmp_path):
+    months = [date(2016, 1, 1), date(2017, 1, 1)]
+    write_sample_landing(LandingStore(tmp_path / "landing"), months, ("HS2",))
+    refresh(
+        RefreshRequest(months=[months[0]], source="replay", levels=("HS2",), landing_dir=tmp_path / "landing"),
+        show_progress=False,
+    )
+    refresh(
+        RefreshRequest(months=[months[1]], source="replay", levels=("HS2",), landing_dir=tmp_path / "landing"),
+        show_progress=False,
+    )
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        balance_now, balance_then, yoy = con.execute(
+            """
+            select b.balance_usd, p.balance_usd, b.exports_yoy_pct
+            from marts.fct_bilateral_balance_monthly b
+            join marts.fct_bilateral_balance_monthly p on p.partner_code = b.partner_code and p.period = date '2016-01-01'
+            where b.partner_code = '5880' and b.period = date '2017-01-01'
+            """
+        ).fetchone()
+        contributions = con.execute(
+            "select sum(balance_contribution_usd), count(*) filter (where prior_year_value_usd is null) "
+            "from marts.fct_product_flows where partner_code = '5880' and period = date '2017-01-01' and hs_level = 2"
+        ).fetchone()
+    assert contributions == (balance_now - balance_then, 0)
+    assert yoy is not None

@@ -1,0 +1,53 @@
+from datetime import date
+
+import pytest
+
+from orchestration.lib.census_plan import CHAPTERS, plan_month, parse_levels
+from orchestration.lib.errors import InputError
+
+JAN = date(2017, 1, 1)
+
+
+def test_default_plan_is_totals_then_detail_then_names():
+    plan = plan_month("exports", JAN)
+    kinds = [r.kind for r in plan]
+    assert kinds[0] == "totals" and kinds[-3:] == ["names"] * 3
+    by_level = {level: sum(1 for r in plan if r.kind == "detail" and r.level == level) for level in ("HS2", "HS4", "HS6")}
+    # HS2 in one request, HS4 by first digit, HS6 chapter by chapter (98 chapters, 77 unused)
+    assert by_level == {"HS2": 1, "HS4": 10, "HS6": 98}
+    assert len(CHAPTERS) == 98 and "77" not in CHAPTERS
+    assert len({r.request_id for r in plan}) == len(plan)
+
+
+def test_totals_request_asks_partner_and_value_measures_only():
+    totals = plan_month("imports", JAN)[0]
+    params = dict(totals.params())
+    assert params["get"].split(",") == [
+        "CTY_CODE", "CTY_NAME", "SUMMARY_LVL", "GEN_VAL_MO", "CON_VAL_MO", "DUT_VAL_MO", "CAL_DUT_MO",
+        "GEN_CIF_MO", "VES_VAL_MO", "AIR_VAL_MO",
+    ]
+    assert params["time"] == "2017-01" and "COMM_LVL" not in params
+
+
+def test_chapter_requests_use_a_wildcard_and_ask_quantity_with_its_flag():
+    request = next(r for r in plan_month("exports", JAN) if r.request_id == "detail-hs6-02")
+    params = request.params()
+    assert ("COMM_LVL", "HS6") in params and ("E_COMMODITY", "02*") in params
+    requested = dict(params)["get"].split(",")
+    assert {"E_COMMODITY", "QTY_1_MO", "QTY_1_MO_FLAG", "UNIT_QY1", "ALL_VAL_MO"} <= set(requested)
+    assert not any(p[0] == "key" for p in params)
+
+
+def test_hs10_is_opt_in():
+    assert not any(r.level == "HS10" for r in plan_month("imports", JAN))
+    assert sum(r.level == "HS10" for r in plan_month("imports", JAN, ("HS10",))) == 99  # 98 chapters + names
+
+
+def test_levels_are_parsed_ordered_and_deduplicated():
+    assert parse_levels("hs6, HS2,HS6") == ("HS2", "HS6")
+
+
+@pytest.mark.parametrize("text", ["HS3", "", "HS2,HS8", "naics"])
+def test_unknown_levels_are_refused(text):
+    with pytest.raises(InputError, match="choose from HS2,HS4,HS6,HS10"):
+        parse_levels(text)

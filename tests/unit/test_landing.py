@@ -1,0 +1,64 @@
+import gzip
+import json
+from datetime import date
+
+import pytest
+
+from orchestration.lib.census_plan import CensusRequest
+from orchestration.lib.errors import LandingError
+from orchestration.lib.landing import LandingStore
+
+BODY = b'[["CTY_CODE","ALL_VAL_MO","time"],\n["-","5","2017-01"]]'
+REQUEST = CensusRequest("exports", date(2017, 1, 1), "totals")
+
+
+def land(store, body=BODY, status=200):
+    return store.land(REQUEST, url="http://x/exports/hs?time=2017-01", status=status, body=body,
+                      header=["CTY_CODE", "ALL_VAL_MO", "time"], rows=1, source="census_api")
+
+
+def test_a_response_is_stored_gzipped_with_a_manifest_line(tmp_path):
+    store = LandingStore(tmp_path)
+    entry = land(store)
+    path = store.path_of(entry)
+    assert path.name.startswith("totals-") and path.name.endswith(".json.gz")
+    assert gzip.decompress(path.read_bytes()) == BODY
+    line = json.loads((tmp_path / "census/exports/2017-01/manifest.jsonl").read_text())
+    assert line["sha256"] == entry.sha256 and line["rows"] == 1 and line["status"] == 200
+    assert line["params"][0] == ["get", "CTY_CODE,CTY_NAME,SUMMARY_LVL,ALL_VAL_MO,VES_VAL_MO,AIR_VAL_MO"]
+
+
+def test_identical_content_lands_once_and_the_latest_line_wins(tmp_path):
+    store = LandingStore(tmp_path)
+    first, second = land(store), land(store)
+    assert first.file == second.file and len(list(store.month_dir("exports", "2017-01").glob("*.gz"))) == 1
+    assert store.entries("exports", date(2017, 1, 1))["totals"].fetched_at == second.fetched_at
+
+
+def test_a_204_is_recorded_without_a_file(tmp_path):
+    entry = land(LandingStore(tmp_path), body=b"", status=204)
+    assert entry.file is None and entry.sha256 is None
+
+
+def test_a_tampered_file_is_detected(tmp_path):
+    store = LandingStore(tmp_path)
+    entry = land(store)
+    store.path_of(entry).write_bytes(gzip.compress(BODY.replace(b'"5"', b'"6"')))
+    with pytest.raises(LandingError, match="does not match its manifest"):
+        store.verify(entry)
+
+
+def test_a_missing_file_is_detected(tmp_path):
+    store = LandingStore(tmp_path)
+    entry = land(store)
+    store.path_of(entry).unlink()
+    with pytest.raises(LandingError, match="is missing"):
+        store.verify(entry)
+
+
+def test_a_line_torn_by_a_crash_is_ignored(tmp_path):
+    store = LandingStore(tmp_path)
+    land(store)
+    manifest = tmp_path / "census/exports/2017-01/manifest.jsonl"
+    manifest.write_text(manifest.read_text() + '{"request_id": "detail-hs2", "flo')
+    assert list(store.entries("exports", date(2017, 1, 1))) == ["totals"]

@@ -1,0 +1,77 @@
+"""Pure helpers around runs: dbt vars, release timing, alerts, dbt failure summaries, reports."""
+
+from datetime import date, datetime
+
+import pytest
+import responses
+
+from orchestration.lib.alerts import failure_message, post_alert
+from orchestration.lib.dbt_results import failure_summary
+from orchestration.lib.dbt_vars import period_vars
+from orchestration.lib.release import due_date, months_to_request, scheduled_month
+from orchestration.lib.reports import format_partner_year
+
+
+def test_a_backfill_window_becomes_one_date_range():
+    assert period_vars(datetime(2017, 1, 1), datetime(2018, 1, 1)) == {"period_start": "2017-01-01", "period_end": "2018-01-01"}
+
+
+def test_windows_must_be_whole_months():
+    with pytest.raises(ValueError, match="not the first day"):
+        period_vars(datetime(2017, 1, 15), datetime(2017, 2, 1))
+    with pytest.raises(ValueError, match="empty"):
+        period_vars(datetime(2017, 2, 1), datetime(2017, 2, 1))
+
+
+def test_a_month_is_due_about_five_weeks_after_it_ends():
+    assert due_date(date(2026, 9, 1)) == date(2026, 11, 4)
+    assert scheduled_month(date(2026, 11, 10)) == date(2026, 9, 1)
+
+
+def test_the_sensor_asks_for_published_months_in_order_and_stops_at_the_first_gap():
+    published = {date(2026, 8, 1), date(2026, 9, 1), date(2026, 11, 1)}
+    asked = []
+
+    def is_published(month):
+        asked.append(month)
+        return month in published
+
+    assert months_to_request(date(2026, 7, 1), date(2026, 11, 28), is_published) == [date(2026, 8, 1), date(2026, 9, 1)]
+    assert asked == [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)]
+
+
+def test_with_nothing_loaded_the_sensor_asks_for_the_newest_month_only():
+    assert months_to_request(None, date(2026, 11, 28), lambda m: m <= date(2026, 9, 1)) == [date(2026, 9, 1)]
+
+
+def test_alert_text_is_one_line_without_secrets():
+    message = failure_message("census_monthly", "abcdef123456", "boom\nkey=SECRET happened", secrets=("SECRET",))
+    assert message == "trade-warehouse: run abcdef12 of census_monthly failed: boom key=*** happened"
+
+
+@responses.activate
+def test_alerts_are_posted_as_slack_style_json():
+    responses.post("https://hooks.example.test/x", status=200)
+    post_alert("https://hooks.example.test/x", "hello")
+    assert responses.calls[0].request.body == b'{"text": "hello"}'
+
+
+def test_dbt_failures_are_summarised_in_one_line():
+    results = {
+        "results": [
+            {"unique_id": "model.trade_warehouse.dim_country", "status": "success"},
+            {"unique_id": "test.trade_warehouse.assert_hs2_detail_sums_to_country_total.abc", "status": "fail",
+             "message": "Got 3 results, configured to fail if != 0"},
+            {"unique_id": "unit_test.trade_warehouse.fct_product_flows.yoy", "status": "fail", "message": "actual differs"},
+        ]
+    }
+    assert failure_summary(results) == (
+        "dbt build failed: test assert_hs2_detail_sums_to_country_total: Got 3 results, configured to fail if != 0; "
+        "unit_test fct_product_flows.yoy: actual differs"
+    )
+
+
+def test_the_partner_table_totals_the_year():
+    rows = [(date(2017, m, 1), 1_000_000 * m, 2_000_000 * m, -1_000_000 * m, "sample") for m in range(1, 13)]
+    text = format_partner_year("JAPAN", 2017, rows)
+    assert "Japan, 2017" in text and text.splitlines()[-2].split() == ["2017", "78.0", "156.0", "-78.0"]
