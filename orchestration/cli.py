@@ -40,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     commands.add_parser("status", help="latest month loaded per flow, and whether the next one is overdue")
+
+    sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse and print the result")
+    sql.add_argument("query", help='e.g. "select * from marts.fct_bilateral_balance_monthly limit 5"')
+    sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
     return parser
 
 
@@ -101,7 +105,22 @@ def cmd_status(args: argparse.Namespace) -> None:
         con.close()
 
 
-COMMANDS = {"refresh": cmd_refresh, "demo": cmd_demo, "status": cmd_status}
+def cmd_sql(args: argparse.Namespace) -> None:
+    import duckdb
+
+    con = _connect_read_only(Settings.from_env())
+    try:
+        relation = con.sql(args.query)
+        if relation is None:
+            return
+        relation.show(max_rows=args.max_rows, max_width=200)
+    except duckdb.Error as error:
+        raise WarehouseError(f"query failed: {str(error).splitlines()[0]}") from None
+    finally:
+        con.close()
+
+
+COMMANDS = {"refresh": cmd_refresh, "demo": cmd_demo, "status": cmd_status, "sql": cmd_sql}
 
 
 def main(argv: list[str] | None = None) -> int:

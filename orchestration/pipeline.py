@@ -90,7 +90,12 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.Execut
         # dbt's own console output goes to the run's event log, not the terminal.
         with contextlib.redirect_stdout(io.StringIO()):
             result = dg.materialize(
-                ASSETS, resources=resources, run_config=run_config, tags=tags, instance=_instance(), raise_on_error=False
+                ASSETS,
+                resources=resources,
+                run_config=run_config,
+                tags=tags,
+                instance=_instance(),
+                raise_on_error=False,
             )
     if not result.success:
         raise WarehouseError(_root_cause(result))
@@ -105,7 +110,9 @@ def guard_demo_warehouse(path: Path) -> None:
         return
     con = connect(path, read_only=True)
     try:
-        tables = {row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+        tables = {
+            row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
+        }
         held = 0
         for flow in FLOWS:
             if f"census_{flow}" in tables:

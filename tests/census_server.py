@@ -46,7 +46,9 @@ class Seen:
 
 
 class CensusTestServer:
-    def __init__(self, months: list[date], key: str = "test-key", faults: Callable[[int, Seen], Fault | None] | None = None):
+    def __init__(
+        self, months: list[date], key: str = "test-key", faults: Callable[[int, Seen], Fault | None] | None = None
+    ):
         self.months = {month_key(m): m for m in months}
         self.key = key
         self.faults = faults
@@ -112,7 +114,11 @@ class CensusTestServer:
                     if fault.truncate:
                         body = body[: len(body) // 2]
                     elif fault.status is not None:
-                        status, headers, body = fault.status, {"Content-Type": "text/plain", **fault.headers}, fault.body
+                        status, headers, body = (
+                            fault.status,
+                            {"Content-Type": "text/plain", **fault.headers},
+                            fault.body,
+                        )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)

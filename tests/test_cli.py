@@ -18,7 +18,10 @@ def run(capsys, *argv):
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["refresh", "--start", "2017-13", "--end", "2017-12"], "error: --start '2017-13' is not a month in YYYY-MM form"),
+        (
+            ["refresh", "--start", "2017-13", "--end", "2017-12"],
+            "error: --start '2017-13' is not a month in YYYY-MM form",
+        ),
         (["refresh", "--start", "2017-05", "--end", "2017-01"], "error: --end 2017-01 is before --start 2017-05"),
         (["refresh", "--start", "2009-01", "--end", "2010-01"], "error: --start 2009-01 is before 2010-01"),
         (["refresh", "--start", "2017-01", "--end", "2999-01"], "error: --end 2999-01 is not over yet"),

@@ -10,9 +10,9 @@ import pytest
 from census_server import CensusTestServer
 from conftest import ROOT, TEST_KEY
 
+from orchestration.definitions import defs
 from orchestration.defs.automation import census_monthly_schedule, census_release_sensor
 from orchestration.defs.resources import CensusApiResource
-from orchestration.definitions import defs
 from orchestration.lib.periods import add_months
 
 
@@ -24,8 +24,14 @@ def graph():
 def test_ingest_dbt_and_marts_are_in_one_graph(graph):
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert {
-        "raw/census_exports", "raw/census_imports", "staging/stg_census__exports", "marts/fct_trade_monthly",
-        "marts/fct_bilateral_balance_monthly", "marts/fct_product_flows", "marts/dim_country", "marts/dim_commodity",
+        "raw/census_exports",
+        "raw/census_imports",
+        "staging/stg_census__exports",
+        "marts/fct_trade_monthly",
+        "marts/fct_bilateral_balance_monthly",
+        "marts/fct_product_flows",
+        "marts/dim_country",
+        "marts/dim_commodity",
     } <= keys
     parents = {key.to_user_string() for key in graph.get(dg.AssetKey(["staging", "stg_census__exports"])).parent_keys}
     assert parents == {"raw/census_exports"}
@@ -59,7 +65,9 @@ def test_the_release_sensor_requests_the_newest_published_month():
     this_month = date.today().replace(day=1)
     served = [add_months(this_month, -3), add_months(this_month, -2)]  # last month is not out yet
     with CensusTestServer(served, key=TEST_KEY) as server, dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, resources={"census": CensusApiResource(base_url=server.base_url)})
+        context = dg.build_sensor_context(
+            instance=instance, resources={"census": CensusApiResource(base_url=server.base_url)}
+        )
         requests = census_release_sensor(context)
     assert [r.partition_key for r in requests] == [served[-1].isoformat()]
 

@@ -79,7 +79,10 @@ def test_an_unpublished_month_says_so_and_keeps_what_was_loaded(tmp_path):
     assert snapshot(tmp_path / "warehouse.duckdb") == before
 
 
-@pytest.mark.parametrize("key, message", [("wrong-key-0000000000", "HTML page"), (None, "redirected to api.census.gov/data/missing_key.html")])
+@pytest.mark.parametrize(
+    "key, message",
+    [("wrong-key-0000000000", "HTML page"), (None, "redirected to api.census.gov/data/missing_key.html")],
+)
 def test_key_problems_stop_before_anything_is_stored(tmp_path, key, message):
     with CensusTestServer([JAN], key=TEST_KEY) as server:
         with pytest.raises(CensusKeyError, match=message):
@@ -92,7 +95,9 @@ def test_a_query_error_mid_month_leaves_the_loaded_month_whole(tmp_path):
     with CensusTestServer([JAN], key=TEST_KEY) as server:
         ingest(server, tmp_path, [JAN])
         before = snapshot(tmp_path / "warehouse.duckdb")
-        server.faults = lambda i, seen: Fault(status=400, body=b"error: error: unknown variable 'QTY_1_MO'") if "HS4" in str(seen.params) else None
+        server.faults = lambda i, seen: (
+            Fault(status=400, body=b"error: error: unknown variable 'QTY_1_MO'") if "HS4" in str(seen.params) else None
+        )
         with pytest.raises(CensusQueryError, match="unknown variable 'QTY_1_MO'"):
             ingest(server, tmp_path, [JAN], refetch=True)
     assert snapshot(tmp_path / "warehouse.duckdb") == before
@@ -110,5 +115,7 @@ def test_the_key_is_nowhere_in_what_is_stored(tmp_path):
             assert TEST_KEY.encode() not in data, path
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         for table in ("census_exports", "census_imports", "census_exports_commodity_names"):
-            hits = con.execute(f"select count(*) from raw.{table} t where contains(t::varchar, $key)", {"key": TEST_KEY}).fetchone()[0]
+            hits = con.execute(
+                f"select count(*) from raw.{table} t where contains(t::varchar, $key)", {"key": TEST_KEY}
+            ).fetchone()[0]
             assert hits == 0

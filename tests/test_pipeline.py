@@ -25,7 +25,8 @@ def test_marts_reproduce_the_published_2017_totals(demo_warehouse, read_only, sh
     ours = {
         (code, period.month): (exports, imports, balance)
         for code, period, exports, imports, balance in con.execute(
-            "select partner_code, period, exports_usd, imports_usd, balance_usd from marts.fct_bilateral_balance_monthly "
+            "select partner_code, period, exports_usd, imports_usd, balance_usd "
+            "from marts.fct_bilateral_balance_monthly "
             "where year(period) = 2017"
         ).fetchall()
     }
@@ -69,7 +70,12 @@ def test_groupings_are_flagged_and_countries_add_up_to_the_world(demo_warehouse,
         """
     ).fetchone()[0]
     assert mismatched == 0
-    assert con.execute("select count(*) from marts.fct_trade_monthly where partner_code in ('-', '0003', '5XXX')").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from marts.fct_trade_monthly where partner_code in ('-', '0003', '5XXX')"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def test_every_level_of_detail_adds_up_to_the_partner_total(demo_warehouse, read_only):
@@ -81,7 +87,8 @@ def test_every_level_of_detail_adds_up_to_the_partner_total(demo_warehouse, read
             from marts.fct_trade_monthly group by all
         ),
         partner as (
-            select period, partner_code, 'exports' as flow, exports_usd as total from marts.fct_bilateral_balance_monthly
+            select period, partner_code, 'exports' as flow, exports_usd as total
+            from marts.fct_bilateral_balance_monthly
             union all
             select period, partner_code, 'imports', imports_usd from marts.fct_bilateral_balance_monthly
         )
@@ -137,7 +144,9 @@ def snapshot(path: Path) -> dict[str, tuple]:
     return result
 
 
-def test_the_demo_prints_japan_and_a_second_run_changes_nothing(demo_warehouse, sample_landing, tmp_path, monkeypatch, capsys):
+def test_the_demo_prints_japan_and_a_second_run_changes_nothing(
+    demo_warehouse, sample_landing, tmp_path, monkeypatch, capsys
+):
     from orchestration.cli import main
 
     warehouse = tmp_path / "warehouse.duckdb"
@@ -194,7 +203,8 @@ def test_yoy_contributions_add_up_to_the_change_in_the_balance(tmp_path):
             """
             select b.balance_usd, p.balance_usd, b.exports_yoy_pct
             from marts.fct_bilateral_balance_monthly b
-            join marts.fct_bilateral_balance_monthly p on p.partner_code = b.partner_code and p.period = date '2016-01-01'
+            join marts.fct_bilateral_balance_monthly p
+                on p.partner_code = b.partner_code and p.period = date '2016-01-01'
             where b.partner_code = '5880' and b.period = date '2017-01-01'
             """
         ).fetchone()
@@ -204,3 +214,18 @@ def test_yoy_contributions_add_up_to_the_change_in_the_balance(tmp_path):
         ).fetchone()
     assert contributions == (balance_now - balance_then, 0)
     assert yoy is not None
+
+
+def test_cli_refresh_from_the_api_ends_with_a_summary(tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    months = [date(2017, 1, 1), date(2017, 2, 1)]
+    with CensusTestServer(months, key=TEST_KEY) as server:
+        monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
+        code = main(["refresh", "--start", "2017-01", "--end", "2017-02", "--levels", "HS2", "--no-progress"])
+        asked = len(server.data_requests())
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0 and asked == 2 * 2 * (1 + 1 + 1)  # months x flows x (totals, HS2 detail, HS2 names)
+    assert out[0].startswith("loaded 2 month(s), 2017-01 .. 2017-02:")
+    assert out[1] == "largest bilateral balances, 2017-02 ($ millions):"
+    assert out[2].split()[:2] == ["5700", "CHINA"]

@@ -28,7 +28,12 @@ def load_fixture(tmp_path, body: bytes, spec: TableSpec, month: date, flow="impo
     store = LandingStore(tmp_path / "landing")
     header, rows = check_table(body)
     entry = store.land(
-        CensusRequest(flow, month, "totals"), url="fixture", status=200, body=body, header=header, rows=rows,
+        CensusRequest(flow, month, "totals"),
+        url="fixture",
+        status=200,
+        body=body,
+        header=header,
+        rows=rows,
         source="census_api",
     )
     con = duckdb.connect()
@@ -59,7 +64,9 @@ def test_real_2017_rows_parse_with_codes_kept_and_countries_summing_to_the_world
     body = (shared / IMPORTS_2017_01).read_bytes()
     con, load = load_fixture(tmp_path, body, imports_2017_spec(), date(2017, 1, 1))
     assert con.execute("select count(*), min(period), max(period) from raw.fixture_imports").fetchone() == (
-        250, date(2017, 1, 1), date(2017, 1, 1)
+        250,
+        date(2017, 1, 1),
+        date(2017, 1, 1),
     )
     world, countries = con.execute(
         """
@@ -70,9 +77,17 @@ def test_real_2017_rows_parse_with_codes_kept_and_countries_summing_to_the_world
         """
     ).fetchone()
     assert world == countries == 183_368_260_693  # the fixture README's verified total
-    assert con.execute("select con_val_mo from raw.fixture_imports where cty_code = '5880'").fetchone()[0] == 10_535_826_202
+    assert (
+        con.execute("select con_val_mo from raw.fixture_imports where cty_code = '5880'").fetchone()[0]
+        == 10_535_826_202
+    )
     assert con.execute("select cty_name from raw.fixture_imports where cty_code = '0001'").fetchone()[0] == "OPEC"
-    assert dict(con.execute("select column_name, column_type from (describe raw.fixture_imports)").fetchall())["con_val_mo"] == "BIGINT"
+    assert (
+        dict(con.execute("select column_name, column_type from (describe raw.fixture_imports)").fetchall())[
+            "con_val_mo"
+        ]
+        == "BIGINT"
+    )
 
 
 def test_real_rows_without_the_measures_we_need_fail_naming_them(shared, tmp_path):
@@ -82,7 +97,9 @@ def test_real_rows_without_the_measures_we_need_fail_naming_them(shared, tmp_pat
 
 
 def test_year_and_month_columns_give_the_period(shared, tmp_path):
-    body = (shared / "fixtures/census/guide_examples/PARTIAL_exports_hs_CTY_CODE_CTY_NAME_2017-04_YEAR_MONTH.json").read_bytes()
+    body = (
+        shared / "fixtures/census/guide_examples/PARTIAL_exports_hs_CTY_CODE_CTY_NAME_2017-04_YEAR_MONTH.json"
+    ).read_bytes()
     spec = TableSpec("guide", (Column("cty_code", "VARCHAR", "CTY_CODE"), Column("all_val_mo", "BIGINT", "ALL_VAL_MO")))
     con, load = load_fixture(tmp_path, body, spec, date(2017, 4, 1), flow="exports")
     assert con.execute("select distinct period from raw.guide").fetchall() == [(date(2017, 4, 1),)]
@@ -106,7 +123,9 @@ def test_missing_quantities_keep_their_flag(shared, tmp_path):
 
 
 def test_district_rows_report_their_extra_columns_and_keep_ten_digit_codes(shared, tmp_path):
-    text = (shared / "fixtures/census/api_rows/exports_hs10_2710191106_district_country_2024-12_excerpt.csv").read_text()
+    text = (
+        shared / "fixtures/census/api_rows/exports_hs10_2710191106_district_country_2024-12_excerpt.csv"
+    ).read_text()
     table = list(csv.reader(io.StringIO(text)))
     body = json.dumps(table).encode()
     spec = TableSpec(
@@ -120,9 +139,19 @@ def test_district_rows_report_their_extra_columns_and_keep_ten_digit_codes(share
         ),
     )
     con, load = load_fixture(tmp_path, body, spec, date(2024, 12, 1), flow="exports")
-    assert set(load.unknown_columns) == {"DISTRICT", "DIST_NAME", "CTY_NAME", "E_COMMODITY_SDESC", "ALL_VAL_YR", "VES_VAL_YR", "VES_WGT_YR"}
+    assert set(load.unknown_columns) == {
+        "DISTRICT",
+        "DIST_NAME",
+        "CTY_NAME",
+        "E_COMMODITY_SDESC",
+        "ALL_VAL_YR",
+        "VES_VAL_YR",
+        "VES_WGT_YR",
+    }
     assert con.execute("select count(*) from raw.distillates").fetchone()[0] == 69
-    assert con.execute("select distinct e_commodity, unit_qy1 from raw.distillates").fetchall() == [("2710191106", "BBL")]
+    assert con.execute("select distinct e_commodity, unit_qy1 from raw.distillates").fetchall() == [
+        ("2710191106", "BBL")
+    ]
     assert con.execute("select count(*) from raw.distillates where cty_code = '5880'").fetchone()[0] >= 1
 
 
@@ -131,13 +160,21 @@ def test_census_error_text_is_quoted(shared):
     body = (shared / "fixtures/census/guide_examples/error_unknown_variable.txt").read_text()
     responses.get("https://api.example.test/exports/sitc", status=400, body=body)
     with pytest.raises(CensusQueryError, match="error: error: unknown variable 'GEN_VAL_MO'"):
-        CensusClient("https://api.example.test", "0123456789abcdef0123", backoff_factor=0).get("/exports/sitc", [("get", "GEN_VAL_MO")])
+        CensusClient("https://api.example.test", "0123456789abcdef0123", backoff_factor=0).get(
+            "/exports/sitc", [("get", "GEN_VAL_MO")]
+        )
 
 
 def test_a_name_without_its_code_gives_only_the_total_as_in_the_guide(shared):
-    guide = json.loads((shared / "fixtures/census/guide_examples/exports_hs_CTY_NAME_without_CTY_CODE_2017-04.json").read_text())
-    status, body = render(list(month_rows("exports", date(2017, 4, 1))), flow="exports", month="2017-04",
-                          params=[("get", "CTY_NAME,ALL_VAL_MO"), ("time", "2017-04")])
+    guide = json.loads(
+        (shared / "fixtures/census/guide_examples/exports_hs_CTY_NAME_without_CTY_CODE_2017-04.json").read_text()
+    )
+    status, body = render(
+        list(month_rows("exports", date(2017, 4, 1))),
+        flow="exports",
+        month="2017-04",
+        params=[("get", "CTY_NAME,ALL_VAL_MO"), ("time", "2017-04")],
+    )
     ours = json.loads(body)
     assert status == 200 and len(ours) == len(guide) == 2
     assert ours[1][0] == guide[1][0] == "TOTAL FOR ALL COUNTRIES"

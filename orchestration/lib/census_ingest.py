@@ -26,6 +26,9 @@ class NoProgress:
         return None
 
 
+NO_PROGRESS = NoProgress()
+
+
 @dataclass
 class FlowIngest:
     flow: str
@@ -56,7 +59,7 @@ def land_month(
     levels: tuple[str, ...],
     *,
     refetch: bool = False,
-    progress: Progress = NoProgress(),
+    progress: Progress = NO_PROGRESS,
     stats: FlowIngest | None = None,
 ) -> None:
     """Fetch every planned request of the month that is not landed yet (all of them with refetch)."""
@@ -119,7 +122,7 @@ def ingest_flow(
     warehouse_path: Path,
     client: CensusClient | None = None,
     refetch: bool = False,
-    progress: Progress = NoProgress(),
+    progress: Progress = NO_PROGRESS,
 ) -> FlowIngest:
     """Land (unless replaying) and load each month in turn; a failure leaves earlier months loaded
     and the failing month as it was."""

@@ -116,5 +116,7 @@ CHECK_DESCRIPTIONS = {
     "rows_present": "Every month of the run has rows in the raw table.",
     "world_row_present": "Every month has its TOTAL FOR ALL COUNTRIES all-commodity row.",
     "countries_sum_to_world": "For every month, level and commodity the country rows add up to the world row.",
-    "expected_columns": "The raw table has exactly the contracted columns (extra API columns are reported, not stored).",
+    "expected_columns": (
+        "The raw table has exactly the contracted columns (extra API columns are reported, not stored)."
+    ),
 }

@@ -81,7 +81,9 @@ def format_partner_year(name: str, year: int, rows: list[tuple]) -> str:
         f"{'month':<8} {'exports':>12} {'imports':>12} {'balance':>12}",
     ]
     for period, exports, imports, balance, _ in rows:
-        lines.append(f"{month_key(period):<8} {_millions(exports):>12} {_millions(imports):>12} {_millions(balance):>12}")
+        lines.append(
+            f"{month_key(period):<8} {_millions(exports):>12} {_millions(imports):>12} {_millions(balance):>12}"
+        )
     if rows:
         totals = [sum(r[k] for r in rows) for k in (1, 2, 3)]
         label = str(year) if len(rows) == 12 else f"{len(rows)} months"

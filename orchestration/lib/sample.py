@@ -217,7 +217,9 @@ def month_rows(flow: str, month: date) -> tuple[dict[str, str], ...]:
     for code, name, summary, members in aggregates:
         traded = sorted({c for m in members for c in by_country[m]}, key=lambda c: (len(c), c))
         combined = {
-            c: _sum_measures(flow, [by_country[m][c] for m in members if c in by_country[m]]) for c in traded if c != "-"
+            c: _sum_measures(flow, [by_country[m][c] for m in members if c in by_country[m]])
+            for c in traded
+            if c != "-"
         }
         combined["-"] = _sum_measures(flow, [by_country[m]["-"] for m in members])
         emit(code, name, summary, combined)

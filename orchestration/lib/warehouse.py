@@ -142,7 +142,9 @@ def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[Landed
             "paths": paths,
             "landed": [entry.file for entry in entries],
             "sources": [entry.source for entry in entries],
-            "vintages": [datetime.fromisoformat(entry.fetched_at).astimezone(UTC).replace(tzinfo=None) for entry in entries],
+            "vintages": [
+                datetime.fromisoformat(entry.fetched_at).astimezone(UTC).replace(tzinfo=None) for entry in entries
+            ],
         },
     )
     _validate(con, spec, header_map.positions, entries[0].month, where)
@@ -175,7 +177,7 @@ def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedE
             table = table_spec(flow, kind).table
             load.rows[table] = 0
             con.execute(f"delete from raw.{table} where period = cast($month || '-01' as date)", {"month": key})
-        for (kind, header), members in sorted(groups.items(), key=lambda item: item[1][0].request_id):
+        for (kind, _header), members in sorted(groups.items(), key=lambda item: item[1][0].request_id):
             load_entries(con, store, table_spec(flow, kind), members, load)
         con.execute("commit")
     except BaseException:
@@ -192,7 +194,8 @@ def table_row_counts(path: Path, schemas: tuple[str, ...] = ("staging", "marts")
     con = connect(path, read_only=True)
     try:
         tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() where schema_name in (select unnest($schemas::varchar[]))",
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in (select unnest($schemas::varchar[]))",
             {"schemas": list(schemas)},
         ).fetchall()
         # Identifiers come from DuckDB's own catalog, quoted.

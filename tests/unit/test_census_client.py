@@ -17,7 +17,9 @@ def client(**kwargs) -> CensusClient:
 
 @responses.activate
 def test_a_table_comes_back_with_its_header_and_row_count():
-    responses.get(f"{BASE}/exports/hs", body='[["CTY_CODE","ALL_VAL_MO","time"],\n["-","1","2017-01"],\n["1220","1","2017-01"]]')
+    responses.get(
+        f"{BASE}/exports/hs", body='[["CTY_CODE","ALL_VAL_MO","time"],\n["-","1","2017-01"],\n["1220","1","2017-01"]]'
+    )
     answer = client().get("/exports/hs", PARAMS)
     assert (answer.status, answer.header, answer.row_count) == (200, ["CTY_CODE", "ALL_VAL_MO", "time"], 2)
     assert KEY not in answer.url and "time=2017-01" in answer.url
@@ -32,7 +34,11 @@ def test_204_means_no_data_not_an_error():
 
 @responses.activate
 def test_a_redirect_is_a_key_problem_and_is_not_followed():
-    responses.get(f"{BASE}/exports/hs", status=302, headers={"Location": f"https://api.census.gov/data/missing_key.html?key={KEY}"})
+    responses.get(
+        f"{BASE}/exports/hs",
+        status=302,
+        headers={"Location": f"https://api.census.gov/data/missing_key.html?key={KEY}"},
+    )
     with pytest.raises(CensusKeyError) as error:
         client().get("/exports/hs", PARAMS)
     assert "api.census.gov/data/missing_key.html" in str(error.value)

@@ -26,7 +26,9 @@ def test_partners_in_get_bring_every_country_grouping_and_the_world():
 
 
 def test_a_predicate_is_echoed_and_repeated_when_also_requested():
-    _, table = ask(("get", "CTY_CODE,E_COMMODITY,ALL_VAL_MO"), ("time", "2017-01"), ("COMM_LVL", "HS4"), ("E_COMMODITY", "27*"))
+    _, table = ask(
+        ("get", "CTY_CODE,E_COMMODITY,ALL_VAL_MO"), ("time", "2017-01"), ("COMM_LVL", "HS4"), ("E_COMMODITY", "27*")
+    )
     assert table[0] == ["CTY_CODE", "E_COMMODITY", "ALL_VAL_MO", "time", "COMM_LVL", "E_COMMODITY"]
     assert {row[1][:2] for row in table[1:]} == {"27"} and {row[4] for row in table[1:]} == {"HS4"}
 

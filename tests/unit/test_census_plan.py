@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from orchestration.lib.census_plan import CHAPTERS, plan_month, parse_levels
+from orchestration.lib.census_plan import CHAPTERS, parse_levels, plan_month
 from orchestration.lib.errors import InputError
 
 JAN = date(2017, 1, 1)
@@ -12,7 +12,9 @@ def test_default_plan_is_totals_then_detail_then_names():
     plan = plan_month("exports", JAN)
     kinds = [r.kind for r in plan]
     assert kinds[0] == "totals" and kinds[-3:] == ["names"] * 3
-    by_level = {level: sum(1 for r in plan if r.kind == "detail" and r.level == level) for level in ("HS2", "HS4", "HS6")}
+    by_level = {
+        level: sum(1 for r in plan if r.kind == "detail" and r.level == level) for level in ("HS2", "HS4", "HS6")
+    }
     # HS2 in one request, HS4 by first digit, HS6 chapter by chapter (98 chapters, 77 unused)
     assert by_level == {"HS2": 1, "HS4": 10, "HS6": 98}
     assert len(CHAPTERS) == 98 and "77" not in CHAPTERS
@@ -23,8 +25,16 @@ def test_totals_request_asks_partner_and_value_measures_only():
     totals = plan_month("imports", JAN)[0]
     params = dict(totals.params())
     assert params["get"].split(",") == [
-        "CTY_CODE", "CTY_NAME", "SUMMARY_LVL", "GEN_VAL_MO", "CON_VAL_MO", "DUT_VAL_MO", "CAL_DUT_MO",
-        "GEN_CIF_MO", "VES_VAL_MO", "AIR_VAL_MO",
+        "CTY_CODE",
+        "CTY_NAME",
+        "SUMMARY_LVL",
+        "GEN_VAL_MO",
+        "CON_VAL_MO",
+        "DUT_VAL_MO",
+        "CAL_DUT_MO",
+        "GEN_CIF_MO",
+        "VES_VAL_MO",
+        "AIR_VAL_MO",
     ]
     assert params["time"] == "2017-01" and "COMM_LVL" not in params
 

@@ -13,8 +13,15 @@ REQUEST = CensusRequest("exports", date(2017, 1, 1), "totals")
 
 
 def land(store, body=BODY, status=200):
-    return store.land(REQUEST, url="http://x/exports/hs?time=2017-01", status=status, body=body,
-                      header=["CTY_CODE", "ALL_VAL_MO", "time"], rows=1, source="census_api")
+    return store.land(
+        REQUEST,
+        url="http://x/exports/hs?time=2017-01",
+        status=status,
+        body=body,
+        header=["CTY_CODE", "ALL_VAL_MO", "time"],
+        rows=1,
+        source="census_api",
+    )
 
 
 def test_a_response_is_stored_gzipped_with_a_manifest_line(tmp_path):

@@ -20,7 +20,10 @@ def test_malformed_months_are_refused(text):
 
 def test_range_includes_both_ends():
     assert validate_range("2016-11", "2017-02", today=TODAY) == [
-        date(2016, 11, 1), date(2016, 12, 1), date(2017, 1, 1), date(2017, 2, 1)
+        date(2016, 11, 1),
+        date(2016, 12, 1),
+        date(2017, 1, 1),
+        date(2017, 2, 1),
     ]
 
 

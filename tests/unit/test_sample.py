@@ -41,7 +41,11 @@ def test_each_level_adds_up_to_the_level_above(rows):
     flow, table = rows
     value = value_var(flow)
     for code, *_ in PARTNERS[:10]:
-        mine = {r["E_COMMODITY" if flow == "exports" else "I_COMMODITY"]: int(r[value]) for r in table if r["CTY_CODE"] == code}
+        mine = {
+            r["E_COMMODITY" if flow == "exports" else "I_COMMODITY"]: int(r[value])
+            for r in table
+            if r["CTY_CODE"] == code
+        }
         for width, parent_width in ((6, 4), (4, 2), (2, 0)):
             sums = defaultdict(int)
             for commodity, amount in mine.items():

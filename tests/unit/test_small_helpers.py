@@ -13,7 +13,10 @@ from orchestration.lib.reports import format_partner_year
 
 
 def test_a_backfill_window_becomes_one_date_range():
-    assert period_vars(datetime(2017, 1, 1), datetime(2018, 1, 1)) == {"period_start": "2017-01-01", "period_end": "2018-01-01"}
+    assert period_vars(datetime(2017, 1, 1), datetime(2018, 1, 1)) == {
+        "period_start": "2017-01-01",
+        "period_end": "2018-01-01",
+    }
 
 
 def test_windows_must_be_whole_months():
@@ -60,9 +63,16 @@ def test_dbt_failures_are_summarised_in_one_line():
     results = {
         "results": [
             {"unique_id": "model.trade_warehouse.dim_country", "status": "success"},
-            {"unique_id": "test.trade_warehouse.assert_hs2_detail_sums_to_country_total.abc", "status": "fail",
-             "message": "Got 3 results, configured to fail if != 0"},
-            {"unique_id": "unit_test.trade_warehouse.fct_product_flows.yoy", "status": "fail", "message": "actual differs"},
+            {
+                "unique_id": "test.trade_warehouse.assert_hs2_detail_sums_to_country_total.abc",
+                "status": "fail",
+                "message": "Got 3 results, configured to fail if != 0",
+            },
+            {
+                "unique_id": "unit_test.trade_warehouse.fct_product_flows.yoy",
+                "status": "fail",
+                "message": "actual differs",
+            },
         ]
     }
     assert failure_summary(results) == (

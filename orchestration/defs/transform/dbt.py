@@ -57,4 +57,3 @@ def trade_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, war
     if not invocation.is_successful():
         # One line naming the failing models and tests, instead of "see the logs".
         raise dg.Failure(description=failure_summary(invocation.get_artifact("run_results.json")))
-
