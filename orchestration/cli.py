@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from pathlib import Path
 
 from orchestration.lib.census_plan import DEFAULT_LEVELS, parse_levels
 from orchestration.lib.errors import WarehouseError
@@ -90,9 +91,18 @@ def cmd_demo(args: argparse.Namespace) -> None:
         "\nThe country totals of Canada, Mexico, China, Japan, Germany and South Korea are the published\n"
         "2017 Census figures; every other number in the sample is synthetic (source = 'sample').\n"
         f"Warehouse: {settings.warehouse_path}\n"
-        f"Query it:  duckdb -readonly {settings.warehouse_path} "
-        "\"select * from marts.fct_bilateral_balance_monthly where partner_code = '5880'\""
+        f"Query it:  {_this_command()} sql \"select * from marts.fct_product_flows where partner_code = '5880' "
+        'and hs_level = 4 order by value_usd desc limit 10"\n'
+        "Dagster UI: make dev, then http://127.0.0.1:3000"
     )
+
+
+def _this_command() -> str:
+    """How the user can call this command again from where they are (e.g. .venv/bin/trade-warehouse)."""
+    invoked = Path(sys.argv[0])
+    if invoked.name == "trade-warehouse" and invoked.resolve().is_relative_to(Path.cwd()):
+        return str(invoked.resolve().relative_to(Path.cwd()))
+    return "trade-warehouse"
 
 
 def cmd_status(args: argparse.Namespace) -> None:

@@ -77,3 +77,23 @@ print("locked", flush=True)
 sys.stdin.readline()
 con.close()
 """
+
+
+def test_a_bad_key_fails_the_refresh_at_once_in_one_line(capsys, monkeypatch):
+    from datetime import date
+
+    from census_server import CensusTestServer
+    from conftest import TEST_KEY
+
+    wrong = "wrong-key-that-must-not-be-printed-0000"
+    with CensusTestServer([date(2017, 1, 1)], key=TEST_KEY) as server:
+        monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
+        monkeypatch.setenv("CENSUS_API_KEY", wrong)
+        code, out, err = run(capsys, "refresh", "--start", "2017-01", "--end", "2017-01", "--no-progress")
+        asked = len(server.seen)
+    assert code == 1 and asked == 2  # one request per flow: a key problem is not retried
+    assert err == (
+        "error: Census API answered HTTP 200 with an HTML page instead of data: the API key is missing or invalid "
+        "(set CENSUS_API_KEY to an active key from https://api.census.gov/data/key_signup.html)\n"
+    )
+    assert wrong not in out + err

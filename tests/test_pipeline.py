@@ -44,6 +44,19 @@ def test_marts_reproduce_the_published_2017_totals(demo_warehouse, read_only, sh
     assert compared == 6 * 12 * 3
 
 
+def test_marts_reproduce_the_published_figures_bundled_with_the_sample(demo_warehouse, read_only):
+    # The bundled figures equal ../shared/facts (test_real_fixtures); this runs without ../shared.
+    con = read_only(demo_warehouse)
+    rows = con.execute(
+        "select partner_code, month(period), exports_usd, imports_usd from marts.fct_bilateral_balance_monthly "
+        "where year(period) = 2017 and partner_code in (select unnest($codes::varchar[]))",
+        {"codes": list(PUBLISHED_2017)},
+    ).fetchall()
+    assert len(rows) == 72
+    for code, month, exports, imports in rows:
+        assert (round(exports / 1e5) / 10, round(imports / 1e5) / 10) == PUBLISHED_2017[code][1][month - 1]
+
+
 def test_japan_2017_balance_sums_to_the_published_months(demo_warehouse, read_only):
     con = read_only(demo_warehouse)
     total, months, ytd = con.execute(
@@ -229,3 +242,16 @@ def test_cli_refresh_from_the_api_ends_with_a_summary(tmp_path, monkeypatch, cap
     assert out[0].startswith("loaded 2 month(s), 2017-01 .. 2017-02:")
     assert out[1] == "largest bilateral balances, 2017-02 ($ millions):"
     assert out[2].split()[:2] == ["5700", "CHINA"]
+
+
+def test_the_readme_queries_run_on_the_demo_warehouse(demo_warehouse, read_only):
+    import re
+
+    from conftest import ROOT
+
+    con = read_only(demo_warehouse)
+    blocks = re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    statements = [s.strip() for block in blocks for s in block.split(";") if s.strip()]
+    assert len(statements) >= 4
+    for statement in statements:
+        assert con.execute(statement).fetchall(), statement

@@ -18,11 +18,18 @@ SOURCES = ("api", "replay")
 
 
 class Progress(Protocol):
+    """What a tqdm bar offers; ingest and dbt report their steps through it."""
+
     def update(self, n: int = 1) -> object: ...
+
+    def set_description(self, desc: str) -> object: ...
 
 
 class NoProgress:
     def update(self, n: int = 1) -> None:
+        return None
+
+    def set_description(self, desc: str) -> None:
         return None
 
 

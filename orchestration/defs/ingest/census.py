@@ -10,6 +10,14 @@ from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import CensusApiResource, LandingResource, ProgressResource, WarehouseResource
 from orchestration.lib.census_ingest import FlowIngest, ingest_flow
 from orchestration.lib.census_plan import DEFAULT_LEVELS, FLOWS, parse_levels
+from orchestration.lib.errors import (
+    CensusKeyError,
+    CensusNoData,
+    CensusQueryError,
+    InputError,
+    LandingError,
+    ParseError,
+)
 from orchestration.lib.periods import add_months, month_range
 from orchestration.lib.raw_checks import run_raw_checks
 from orchestration.lib.warehouse import connect
@@ -19,6 +27,9 @@ from orchestration.lib.warehouse import connect
 RELEASE_FRESHNESS = dg.FreshnessPolicy.cron(
     deadline_cron="0 12 10 * *", lower_bound_delta=timedelta(days=9), timezone="America/New_York"
 )
+
+
+PERMANENT = (CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError)
 
 
 class CensusIngestConfig(dg.Config):
@@ -115,6 +126,9 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
         partitions_def=monthly_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool="warehouse",
+        # Census outages outlast the client's own retries now and then; a retry resumes from the
+        # landing zone, so only the requests still missing are made again.
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
         check_specs=raw_check_specs(key),
     )
     def _assets(
@@ -126,17 +140,21 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
         progress: ProgressResource,
     ):
         months = _months(context)
-        stats = ingest_flow(
-            flow,
-            months,
-            source=config.source,
-            levels=parse_levels(config.levels),
-            store=landing.store(),
-            warehouse_path=warehouse.resolved_path(),
-            client=census.client() if config.source == "api" else None,
-            refetch=config.refetch,
-            progress=progress.reporter(),
-        )
+        try:
+            stats = ingest_flow(
+                flow,
+                months,
+                source=config.source,
+                levels=parse_levels(config.levels),
+                store=landing.store(),
+                warehouse_path=warehouse.resolved_path(),
+                client=census.client() if config.source == "api" else None,
+                refetch=config.refetch,
+                progress=progress.reporter(),
+            )
+        except PERMANENT as error:
+            # Trying again cannot help (a bad key, a rejected query, a month not out yet): fail now.
+            raise dg.Failure(description=str(error), allow_retries=False) from error
         yield from _materializations(context, flow, stats, warehouse, months)
 
     return _assets

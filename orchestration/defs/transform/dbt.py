@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.defs.partitions import monthly_partitions
-from orchestration.defs.resources import WarehouseResource
+from orchestration.defs.resources import ProgressResource, WarehouseResource
 from orchestration.defs.transform.project import dbt_project
 from orchestration.lib.dbt_results import failure_summary
 from orchestration.lib.dbt_vars import period_vars
@@ -38,9 +38,12 @@ class TradeDbtTranslator(DagsterDbtTranslator):
     dagster_dbt_translator=TradeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
     pool="warehouse",
 )
-def trade_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def trade_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, progress: ProgressResource
+):
     window = context.partition_time_window
     dbt_vars = period_vars(window.start, window.end)
+    progress.reporter().set_description("dbt build")
     with warehouse.dbt_environment():
         invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
         # Held until dbt exits (it owns the DuckDB write lock while it runs), then given row counts.
