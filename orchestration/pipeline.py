@@ -21,6 +21,7 @@ from orchestration.defs.transform.dbt import trade_dbt_models
 from orchestration.lib.census_ingest import steps_per_month
 from orchestration.lib.census_plan import FLOWS
 from orchestration.lib.errors import WarehouseError
+from orchestration.lib.periods import month_range
 
 ASSETS = (census_exports, census_imports, trade_dbt_models)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -70,6 +71,8 @@ def _root_cause(result: dg.ExecuteInProcessResult) -> str:
 
 def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.ExecuteInProcessResult:
     """Ingest the months for both flows and build the dbt models; WarehouseError on failure."""
+    if request.months != month_range(request.months[0], request.months[-1]):
+        raise ValueError("a refresh covers consecutive months (it runs as one partition range)")
     resources = default_resources()
     if request.warehouse_path:
         resources["warehouse"] = WarehouseResource(path=str(request.warehouse_path))

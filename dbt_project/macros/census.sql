@@ -15,3 +15,29 @@
 {% macro add_months(period, months) -%}
     cast({{ period }} + to_months(cast({{ months }} as integer)) as date)
 {%- endmacro %}
+
+{#- The columns every Census staging model starts with: keys, then what kind of row it is
+    (world, grouping or country; all-commodity total or one HS level). Never sum across kinds. -#}
+{% macro census_keys_and_flags(commodity_column) -%}
+        ---------- keys
+        period,
+        cty_code as partner_code,
+        cty_name as partner_name,
+        summary_lvl as summary_level,
+        {{ hs_level('comm_lvl') }} as hs_level,
+        nullif({{ commodity_column }}, '-') as commodity_code,
+
+        ---------- what kind of row (never sum across these)
+        cty_code = '-' as is_world,
+        {{ is_aggregate_code('cty_code') }} as is_aggregate,
+        comm_lvl = '-' as is_commodity_total,
+{%- endmacro %}
+
+{#- Lineage columns carried from raw into staging. -#}
+{% macro census_lineage() -%}
+        ---------- lineage
+        _source as source,
+        _landed_file as landed_file,
+        _vintage as fetched_at,
+        _loaded_at as loaded_at
+{%- endmacro %}

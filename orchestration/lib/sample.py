@@ -114,10 +114,6 @@ def _leaf_measures(flow: str, code: str, sub: tuple, value: int, month: date) ->
     return measures
 
 
-def _weights(keys: list[str], draw, zero_chance: float) -> list[float]:
-    return [0.0 if draw(key).random() < zero_chance else draw(key).uniform(0.3, 1.5) for key in keys]
-
-
 def _country_detail(code: str, flow: str, month: date, total: int, big: bool) -> dict[str, dict]:
     """commodity code -> measures for one partner: HS6 leaves, then sums up to HS4 and HS2."""
     profile = EXPORT_PROFILE if flow == "exports" else IMPORT_PROFILE
@@ -135,8 +131,7 @@ def _country_detail(code: str, flow: str, month: date, total: int, big: bool) ->
         if chapter_value == 0:
             continue
         headings = _CHILDREN_OF_CHAPTER[chapter]
-        weights = _weights(headings, lambda h: stable(h), 0.0)
-        weights = [w * monthly(h).uniform(0.9, 1.1) for w, h in zip(weights, headings, strict=True)]
+        weights = [stable(h).uniform(0.3, 1.5) * monthly(h).uniform(0.9, 1.1) for h in headings]
         for heading, heading_value in zip(headings, allocate(chapter_value, weights), strict=True):
             if heading_value == 0:
                 continue

@@ -9,18 +9,7 @@ source as (
 renamed as (
 
     select
-        ---------- keys
-        period,
-        cty_code as partner_code,
-        cty_name as partner_name,
-        summary_lvl as summary_level,
-        {{ hs_level('comm_lvl') }} as hs_level,
-        nullif(i_commodity, '-') as commodity_code,
-
-        ---------- what kind of row (never sum across these)
-        cty_code = '-' as is_world,
-        {{ is_aggregate_code('cty_code') }} as is_aggregate,
-        comm_lvl = '-' as is_commodity_total,
+        {{ census_keys_and_flags('i_commodity') }}
 
         ---------- measures, whole dollars
         -- general imports (GEN_*) and imports for consumption (CON_*) are different measures
@@ -37,11 +26,7 @@ renamed as (
         nullif(nullif(trim(unit_qy1), ''), '-') as quantity_unit,
         coalesce(gen_qy1_mo_flag = 'M', false) as quantity_missing,
 
-        ---------- lineage
-        _source as source,
-        _landed_file as landed_file,
-        _vintage as fetched_at,
-        _loaded_at as loaded_at
+        {{ census_lineage() }}
 
     from source
 
