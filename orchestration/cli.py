@@ -40,6 +40,20 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="build the warehouse from the bundled 2017 sample and print U.S.-Japan")
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    tariffs = commands.add_parser("tariffs", help="tariff schedules (USITC HTS)")
+    tariff_commands = tariffs.add_subparsers(dest="tariff_command", required=True)
+    tariff_refresh = tariff_commands.add_parser(
+        "refresh", help="load an HTS release (the current one by default) and rebuild the tariff marts"
+    )
+    tariff_refresh.add_argument("--release", metavar="NAME", help="release name, e.g. 2025HTSRev7")
+    tariff_refresh.add_argument("--file", metavar="PATH", help="a revision file (JSON rows; path or http(s) URL)")
+    tariff_refresh.add_argument(
+        "--source", choices=("api", "replay"), default="api", help="api (default) or replay from the landing zone"
+    )
+    tariff_refresh.add_argument("--release-date", metavar="YYYY-MM-DD", help="publication date for a file's release")
+    tariff_refresh.add_argument("--refetch", action="store_true", help="fetch the current release again")
+    tariff_refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     commands.add_parser("status", help="latest month loaded per flow, and whether the next one is overdue")
 
     sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse and print the result")
@@ -73,14 +87,31 @@ def cmd_refresh(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     from orchestration.lib.reports import format_partner_year, partner_year_table
-    from orchestration.pipeline import RefreshRequest, ensure_sample_landing, guard_demo_warehouse, refresh
+    from orchestration.lib.sample_hts import SAMPLE_RELEASE
+    from orchestration.pipeline import (
+        SAMPLE_LEVELS,
+        RefreshRequest,
+        TariffRequest,
+        ensure_sample_landing,
+        guard_demo_warehouse,
+        refresh,
+        refresh_tariffs,
+    )
 
     settings = Settings.from_env()
     guard_demo_warehouse(settings.warehouse_path)
     months = month_range(date(DEMO_YEAR, 1, 1), date(DEMO_YEAR, 12, 1))
     sample_dir = settings.landing_dir / "sample"
     ensure_sample_landing(sample_dir, months)
-    refresh(RefreshRequest(months=months, source="replay", landing_dir=sample_dir), show_progress=not args.no_progress)
+    progress = not args.no_progress
+    # Tariffs first: the Census run ends by rebuilding the tariff marts over its months.
+    refresh_tariffs(
+        TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_dir), show_progress=progress
+    )
+    refresh(
+        RefreshRequest(months=months, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_dir),
+        show_progress=progress,
+    )
     con = _connect_read_only(settings)
     try:
         name, rows = partner_year_table(con, DEMO_PARTNER, DEMO_YEAR)
@@ -103,6 +134,27 @@ def _this_command() -> str:
     if invoked.name == "trade-warehouse" and invoked.resolve().is_relative_to(Path.cwd()):
         return str(invoked.resolve().relative_to(Path.cwd()))
     return "trade-warehouse"
+
+
+def cmd_tariffs(args: argparse.Namespace) -> None:
+    from orchestration.lib.reports import tariff_summary
+    from orchestration.pipeline import TariffRequest, refresh_tariffs
+
+    release, _ = refresh_tariffs(
+        TariffRequest(
+            release=args.release,
+            file=args.file,
+            source=args.source,
+            release_date=args.release_date,
+            refetch=args.refetch,
+        ),
+        show_progress=not args.no_progress,
+    )
+    con = _connect_read_only(Settings.from_env())
+    try:
+        print(tariff_summary(con, release))
+    finally:
+        con.close()
 
 
 def cmd_status(args: argparse.Namespace) -> None:
@@ -130,7 +182,7 @@ def cmd_sql(args: argparse.Namespace) -> None:
         con.close()
 
 
-COMMANDS = {"refresh": cmd_refresh, "demo": cmd_demo, "status": cmd_status, "sql": cmd_sql}
+COMMANDS = {"refresh": cmd_refresh, "demo": cmd_demo, "status": cmd_status, "sql": cmd_sql, "tariffs": cmd_tariffs}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,14 +16,18 @@ import dagster as dg
 from tqdm import tqdm
 
 from orchestration.defs.ingest.census import census_exports, census_imports
+from orchestration.defs.ingest.tariffs import hts_release
+from orchestration.defs.partitions import hts_release_partitions
 from orchestration.defs.resources import LandingResource, WarehouseResource, default_resources
-from orchestration.defs.transform.dbt import trade_dbt_models
+from orchestration.defs.transform.dbt import tariff_dbt_models, trade_dbt_models
 from orchestration.lib.census_ingest import steps_per_month
 from orchestration.lib.census_plan import FLOWS
 from orchestration.lib.errors import WarehouseError
 from orchestration.lib.periods import month_range
 
-ASSETS = (census_exports, census_imports, trade_dbt_models)
+# The tariff marts come last: the effective tariff mart reads the Census months just loaded.
+ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models)
+TARIFF_ASSETS = (hts_release, tariff_dbt_models)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -52,6 +56,15 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
+def _resources(warehouse_path: Path | None, landing_dir: Path | None) -> dict[str, object]:
+    resources = default_resources()
+    if warehouse_path:
+        resources["warehouse"] = WarehouseResource(path=str(warehouse_path))
+    if landing_dir:
+        resources["landing"] = LandingResource(dir=str(landing_dir))
+    return resources
+
+
 def _root_cause(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure:
@@ -73,11 +86,7 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.Execut
     """Ingest the months for both flows and build the dbt models; WarehouseError on failure."""
     if request.months != month_range(request.months[0], request.months[-1]):
         raise ValueError("a refresh covers consecutive months (it runs as one partition range)")
-    resources = default_resources()
-    if request.warehouse_path:
-        resources["warehouse"] = WarehouseResource(path=str(request.warehouse_path))
-    if request.landing_dir:
-        resources["landing"] = LandingResource(dir=str(request.landing_dir))
+    resources = _resources(request.warehouse_path, request.landing_dir)
     ingest_config = {"source": request.source, "levels": list(request.levels), "refetch": request.refetch}
     run_config = {
         "ops": {"census_exports": {"config": ingest_config}, "census_imports": {"config": ingest_config}},
@@ -129,18 +138,84 @@ def guard_demo_warehouse(path: Path) -> None:
         )
 
 
+SAMPLE_LEVELS = ("HS2", "HS4", "HS6", "HS10")
+
+
 def ensure_sample_landing(root: Path, months: list[date]) -> None:
-    """Write the sample's landing files unless every planned response is already there."""
+    """Write the sample's landing files (Census months and the sample tariff schedule) unless
+    every planned response is already there."""
     from orchestration.lib.census_ingest import entries_to_load
     from orchestration.lib.errors import LandingError
+    from orchestration.lib.hts_landing import FILE_PART, HtsLandingStore
     from orchestration.lib.landing import LandingStore
     from orchestration.lib.sample import write_sample_landing
+    from orchestration.lib.sample_hts import SAMPLE_RELEASE, SAMPLE_RELEASE_DATE, sample_body, sample_rows
 
     store = LandingStore(root)
     try:
         for month in months:
             for flow in FLOWS:
-                entries_to_load(store, flow, month, ("HS2", "HS4", "HS6"))
+                entries_to_load(store, flow, month, SAMPLE_LEVELS)
     except LandingError:
         print(f"writing the sample landing zone to {root} ...", file=sys.stderr)
-        write_sample_landing(store, months)
+        write_sample_landing(store, months, SAMPLE_LEVELS)
+    hts = HtsLandingStore(root)
+    if FILE_PART not in hts.entries(SAMPLE_RELEASE):
+        hts.land(
+            SAMPLE_RELEASE, FILE_PART, url="sample:hts", body=sample_body(), rows=len(sample_rows()),
+            source="sample", release_date=SAMPLE_RELEASE_DATE,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TariffRequest:
+    release: str | None = None
+    file: str | None = None
+    source: str = "api"
+    release_date: str | None = None
+    refetch: bool = False
+    landing_dir: Path | None = None
+    warehouse_path: Path | None = None
+
+
+def tariff_release(request: TariffRequest) -> str:
+    """The release a tariff refresh loads: named, read off the file name, or the current one."""
+    from orchestration.lib.hts_ingest import current_release, release_for_file
+    from orchestration.lib.hts_landing import check_release_name
+
+    if request.file:
+        return release_for_file(request.file, request.release)
+    if request.release:
+        return check_release_name(request.release)
+    if request.source != "api":
+        raise WarehouseError("--source replay needs --release NAME (the release to rebuild from the landing zone)")
+    _, releases = default_resources()["hts"].client().release_list()
+    return current_release(releases)
+
+
+def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tuple[str, dg.ExecuteInProcessResult]:
+    """Load one HTS release and rebuild the tariff marts; WarehouseError on failure."""
+    release = tariff_release(request)
+    instance = _instance()
+    instance.add_dynamic_partitions(hts_release_partitions.name, [release])
+    config = {
+        "source": request.source,
+        "file": request.file or "",
+        "release_date": request.release_date or "",
+        "refetch": request.refetch,
+    }
+    resources = _resources(request.warehouse_path, request.landing_dir)
+    with tqdm(total=1, desc=f"tariffs {release}", disable=not show_progress, leave=False) as bar:
+        resources["progress"] = _BarProgress(bar)
+        with contextlib.redirect_stdout(io.StringIO()):
+            result = dg.materialize(
+                TARIFF_ASSETS,
+                resources=resources,
+                run_config={"ops": {"hts_release": {"config": config}}, **QUIET_LOGS},
+                partition_key=release,
+                instance=instance,
+                raise_on_error=False,
+            )
+    if not result.success:
+        raise WarehouseError(_root_cause(result))
+    return release, result

@@ -40,25 +40,32 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 2017 sample written as landing files, once per session (read-only for tests)."""
-    from orchestration.lib.landing import LandingStore
-    from orchestration.lib.sample import write_sample_landing
+    """The demo's landing zone (2017 Census sample and the sample tariff schedule), written once
+    per session (read-only for tests)."""
+    from orchestration.pipeline import ensure_sample_landing
 
     root = tmp_path_factory.mktemp("sample-landing")
-    write_sample_landing(LandingStore(root), YEAR_2017)
+    ensure_sample_landing(root, YEAR_2017)
     return root
 
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path) -> Path:
-    """A warehouse built by the full pipeline (Dagster + dbt) from the 2017 sample."""
-    from orchestration.pipeline import RefreshRequest, refresh
+    """A warehouse built by the full pipeline (Dagster + dbt) from the sample, as `make demo` does."""
+    from orchestration.lib.sample_hts import SAMPLE_RELEASE
+    from orchestration.pipeline import SAMPLE_LEVELS, RefreshRequest, TariffRequest, refresh, refresh_tariffs
 
     path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("DAGSTER_HOME", raising=False)  # an ephemeral Dagster instance
+        refresh_tariffs(
+            TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_landing, warehouse_path=path),
+            show_progress=False,
+        )
         refresh(
-            RefreshRequest(months=YEAR_2017, source="replay", landing_dir=sample_landing, warehouse_path=path),
+            RefreshRequest(
+                months=YEAR_2017, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_landing, warehouse_path=path
+            ),
             show_progress=False,
         )
     return path

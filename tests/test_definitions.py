@@ -55,6 +55,16 @@ def test_raw_checks_and_dbt_tests_are_asset_checks(graph):
     assert any(asset == "marts/fct_trade_monthly" and "assert_hs2_detail" in name for asset, name in checks)
 
 
+def test_tariff_assets_are_partitioned_by_release_and_marts_follow(graph):
+    lines = graph.get(dg.AssetKey(["raw", "hts_lines"]))
+    assert lines.partitions_def.name == "hts_releases" and lines.pools == {"warehouse"}
+    assert graph.get(dg.AssetKey(["raw", "hts_parsed_rates"])).partitions_def is None
+    parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_hts__lines"])).parent_keys}
+    assert parents == {"raw/hts_lines"}
+    effective = graph.get(dg.AssetKey(["marts", "fct_effective_tariff_monthly"]))
+    assert {"marts/fct_trade_monthly", "marts/fct_tariff_rates"} <= {k.to_user_string() for k in effective.parent_keys}
+
+
 def test_the_schedule_loads_the_month_before_last():
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 10, 14))
     request = census_monthly_schedule(context)

@@ -110,7 +110,7 @@ def test_every_level_of_detail_adds_up_to_the_partner_total(demo_warehouse, read
         """
     ).fetchone()[0]
     levels = con.execute("select list(distinct hs_level order by hs_level) from marts.fct_trade_monthly").fetchone()[0]
-    assert bad == 0 and levels == [2, 4, 6]
+    assert bad == 0 and levels == [2, 4, 6, 10]
 
 
 def test_product_flows_give_shares_unit_values_and_flag_missing_quantities(demo_warehouse, read_only):
@@ -255,3 +255,37 @@ def test_the_readme_queries_run_on_the_demo_warehouse(demo_warehouse, read_only)
     assert len(statements) >= 4
     for statement in statements:
         assert con.execute(statement).fetchall(), statement
+
+
+def test_the_demo_has_a_tariff_schedule_and_compares_statutory_with_collected(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    lines, sources = con.execute("select count(*), list(distinct source) from marts.fct_tariff_rates").fetchone()
+    assert lines > 30 and sources == ["sample"]
+    surcharge = con.execute(
+        "select duty_type, additional_duty_pct, legal_family from marts.fct_chapter99_measures "
+        "where heading = '9903.88.03'"
+    ).fetchone()
+    assert surcharge == ("additional", 25.0, "section_301")
+    frozen_beef = con.execute(
+        """
+        select t.value_usd, t.quantity, e.statutory_rate_pct, e.statutory_basis, e.collected_rate_pct,
+            100.0 * t.calculated_duty_usd / t.consumption_usd
+        from marts.fct_effective_tariff_monthly e
+        join marts.fct_trade_monthly t
+            on t.period = e.period and t.partner_code = e.partner_code and t.flow = 'imports'
+            and t.hs_level = 10 and t.commodity_code = e.commodity_code
+        where e.partner_code = '5880' and e.period = date '2017-03-01' and e.commodity_code = '0202305025'
+            and not t.quantity_missing
+        """
+    ).fetchone()
+    value, quantity, statutory, basis, collected, expected_collected = frozen_beef
+    # 4.4 cents per kg as a percent of the month's unit value
+    assert basis == "specific_ave" and statutory == pytest.approx(100 * 0.044 * quantity / value)
+    assert collected == pytest.approx(expected_collected)
+    reasons = dict(
+        con.execute(
+            "select statutory_missing_reason, count(*) from marts.fct_effective_tariff_monthly "
+            "where aggregation = 'hts10' group by 1"
+        ).fetchall()
+    )
+    assert reasons[None] > 0 and reasons["no_hts_line_in_force"] > 0

@@ -41,3 +41,8 @@
         _vintage as fetched_at,
         _loaded_at as loaded_at
 {%- endmacro %}
+
+{#- A rate text compared for meaning, not typography: case, spacing and a final period ignored. -#}
+{% macro comparable_text(column) -%}
+    regexp_replace(lower(rtrim(trim(coalesce({{ column }}, '')), '.')), '\s+', '', 'g')
+{%- endmacro %}

@@ -4,10 +4,15 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.defs.partitions import monthly_partitions
-from orchestration.defs.resources import CensusApiResource
+from orchestration.defs.ingest.tariffs import hts_release
+from orchestration.defs.partitions import hts_release_partitions, monthly_partitions
+from orchestration.defs.resources import CensusApiResource, HtsApiResource
+from orchestration.defs.transform.dbt import tariff_dbt_models
 from orchestration.lib.alerts import failure_message, post_alert
 from orchestration.lib.census_ingest import month_published
+from orchestration.lib.errors import InputError
+from orchestration.lib.hts_ingest import current_release
+from orchestration.lib.hts_landing import check_release_name
 from orchestration.lib.release import months_to_request, scheduled_month
 from orchestration.lib.settings import Settings
 
@@ -18,6 +23,13 @@ census_monthly_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("census", "staging", "marts"),
     partitions_def=monthly_partitions,
     description="Ingest Census exports and imports for the partition's months, then build the dbt models.",
+)
+
+hts_release_job = dg.define_asset_job(
+    "hts_release_job",
+    selection=dg.AssetSelection.assets(hts_release, tariff_dbt_models),
+    partitions_def=hts_release_partitions,
+    description="Load one HTS release (exportList while current, or a revision file), then rebuild the tariff marts.",
 )
 
 
@@ -53,6 +65,32 @@ def census_release_sensor(context: dg.SensorEvaluationContext, census: CensusApi
     if not months:
         return dg.SkipReason("no newly published Census month")
     return [dg.RunRequest(partition_key=m.isoformat(), run_key=f"census-release-{m:%Y-%m}") for m in months]
+
+
+def _valid_release(name: str) -> bool:
+    try:
+        check_release_name(name)
+    except InputError:
+        return False
+    return True
+
+
+@dg.sensor(
+    job=hts_release_job,
+    minimum_interval_seconds=6 * 3600,
+    description="Adds a partition per release in the HTS releaseList; loads the current one while it is current.",
+)
+def hts_release_sensor(context: dg.SensorEvaluationContext, hts: HtsApiResource):
+    _, releases = hts.client().release_list()
+    names = [r["name"] for r in releases if _valid_release(r.get("name", ""))]
+    known = set(context.instance.get_dynamic_partitions(hts_release_partitions.name))
+    new = [name for name in names if name not in known]
+    current = current_release(releases)
+    return dg.SensorResult(
+        # run_key: the current release is loaded once, however often the sensor sees it
+        run_requests=[dg.RunRequest(partition_key=current, run_key=f"hts-release-{current}")],
+        dynamic_partitions_requests=[hts_release_partitions.build_add_request(new)] if new else [],
+    )
 
 
 @dg.run_failure_sensor(

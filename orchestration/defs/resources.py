@@ -13,6 +13,8 @@ from dagster_dbt import DbtCliResource
 from orchestration.defs.transform.project import dbt_executable, dbt_project
 from orchestration.lib.census_client import CensusClient
 from orchestration.lib.census_ingest import NoProgress
+from orchestration.lib.hts_client import HtsClient
+from orchestration.lib.hts_landing import HtsLandingStore
 from orchestration.lib.landing import LandingStore
 from orchestration.lib.settings import Settings
 
@@ -45,9 +47,14 @@ class LandingResource(dg.ConfigurableResource):
 
     dir: str = ""
 
+    def root(self) -> Path:
+        return Path(self.dir).expanduser().resolve() if self.dir else Settings.from_env().landing_dir
+
     def store(self) -> LandingStore:
-        root = Path(self.dir).expanduser().resolve() if self.dir else Settings.from_env().landing_dir
-        return LandingStore(root)
+        return LandingStore(self.root())
+
+    def hts_store(self) -> HtsLandingStore:
+        return HtsLandingStore(self.root())
 
 
 class CensusApiResource(dg.ConfigurableResource):
@@ -72,6 +79,25 @@ class CensusApiResource(dg.ConfigurableResource):
         )
 
 
+class HtsApiResource(dg.ConfigurableResource):
+    """The USITC HTS REST service (default: $HTS_API_BASE_URL or https://hts.usitc.gov/reststop)."""
+
+    base_url: str = ""
+    connect_timeout: float = 10.0
+    read_timeout: float = 300.0
+    max_retries: int = 5
+    backoff_factor: float = 2.0
+
+    def client(self) -> HtsClient:
+        return HtsClient(
+            self.base_url or Settings.from_env().hts_api_base_url,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_retries=self.max_retries,
+            backoff_factor=self.backoff_factor,
+        )
+
+
 class ProgressResource(dg.ConfigurableResource):
     """Where ingest reports its steps. Silent in Dagster (the UI shows the run); the CLI swaps
     in a progress bar."""
@@ -85,6 +111,7 @@ def default_resources() -> dict[str, object]:
         "warehouse": WarehouseResource(),
         "landing": LandingResource(),
         "census": CensusApiResource(),
+        "hts": HtsApiResource(),
         "progress": ProgressResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

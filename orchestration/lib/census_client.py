@@ -1,7 +1,7 @@
 """HTTP client for the Census international trade API.
 
-Transport retries (429/5xx with Retry-After, connect and read failures) are urllib3's `Retry`;
-this module adds what urllib3 cannot see: a body that is not the JSON Census promises.
+Transport retries (429/5xx with Retry-After, connect and read failures) are urllib3's `Retry`
+(lib/http.py); this module adds what urllib3 cannot see: a body that is not the JSON Census promises.
 The API key travels only in the query string of the request itself; every URL, message and
 log line this module produces has it removed.
 """
@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError, ReadTimeoutError
-from urllib3.util.retry import Retry
 
 from orchestration.lib.errors import CensusApiError, CensusKeyError, CensusQueryError
+from orchestration.lib.http import RETRY_STATUSES, ApiClient, BadBody
 
 KEY_SIGNUP = "https://api.census.gov/data/key_signup.html"
-RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
 @dataclass(frozen=True)
@@ -36,10 +32,6 @@ class CensusResponse:
     @property
     def no_data(self) -> bool:
         return self.status == 204
-
-
-class _BadBody(Exception):
-    """A 200 whose body is not a complete JSON table: worth another attempt."""
 
 
 class _RedactKey(logging.Filter):
@@ -67,45 +59,16 @@ def _install_redaction(key: str) -> None:
         logging.getLogger(name).addFilter(_RedactKey(key))
 
 
-class CensusClient:
-    def __init__(
-        self,
-        base_url: str,
-        api_key: str | None = None,
-        *,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 180.0,
-        max_retries: int = 5,
-        backoff_factor: float = 2.0,
-        body_attempts: int = 3,
-    ):
-        self.base_url = base_url.rstrip("/")
+class CensusClient(ApiClient):
+    api_name = "the Census API"
+    error = CensusApiError
+
+    def __init__(self, base_url: str, api_key: str | None = None, *, read_timeout: float = 180.0, **kwargs):
+        # Census answers slowly: a year of all-country totals takes ~40 s, large HS2 batches over 60 s.
+        super().__init__(base_url, read_timeout=read_timeout, **kwargs)
         self._key = api_key or None
-        self.timeout = (connect_timeout, read_timeout)
-        self.max_retries = max_retries
-        self.backoff_factor = backoff_factor
-        self.body_attempts = body_attempts
         if self._key:
             _install_redaction(self._key)
-        retry = Retry(
-            total=max_retries,
-            connect=max_retries,
-            read=max_retries,
-            status=max_retries,
-            other=0,
-            redirect=0,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=frozenset({"GET"}),
-            backoff_factor=backoff_factor,
-            backoff_max=120,
-            respect_retry_after_header=True,
-            retry_after_max=600,
-            raise_on_status=False,
-            raise_on_redirect=False,
-        )
-        self.session = requests.Session()
-        self.session.mount("http://", HTTPAdapter(max_retries=retry))
-        self.session.mount("https://", HTTPAdapter(max_retries=retry))
 
     def __repr__(self) -> str:  # never show the key
         return f"CensusClient({self.base_url!r}, key={'set' if self._key else 'missing'})"
@@ -122,40 +85,7 @@ class CensusClient:
         else that is not a JSON table raises a one-line CensusApiError."""
         shown = self.url_for(path, params)
         sent = params + [("key", self._key)] if self._key else params
-        last_problem = ""
-        for attempt in range(1, self.body_attempts + 1):
-            try:
-                response = self._send(path, sent, shown)
-                return self._classify(response, shown)
-            except _BadBody as problem:
-                last_problem = str(problem)
-                if attempt < self.body_attempts:
-                    time.sleep(min(self.backoff_factor * 2 ** (attempt - 1), 30))
-        raise CensusApiError(f"{last_problem} for {shown} after {self.body_attempts} attempts")
-
-    def _send(self, path: str, params: list[tuple[str, str]], shown: str) -> requests.Response:
-        try:
-            return self.session.get(
-                f"{self.base_url}{path}", params=params, timeout=self.timeout, allow_redirects=False
-            )
-        except requests.exceptions.RetryError:
-            # Built from our own words: requests' messages carry the full URL, key included.
-            raise CensusApiError(f"Census API kept failing for {shown} after {self.max_retries} retries") from None
-        except requests.exceptions.ConnectTimeout:
-            raise CensusApiError(f"could not connect to the Census API for {shown} (timed out)") from None
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ChunkedEncodingError):
-            raise _BadBody(f"Census API stopped answering within {self.timeout[1]:g} s") from None
-        except requests.exceptions.ConnectionError as error:
-            reason = error.args[0] if error.args else None
-            if not isinstance(reason, MaxRetryError):
-                # The connection broke while the body was being read: another attempt may do.
-                raise _BadBody("Census API connection broke while sending the body") from None
-            if isinstance(reason.reason, ReadTimeoutError):
-                raise CensusApiError(
-                    f"Census API did not answer within {self.timeout[1]:g} s for {shown} "
-                    f"after {self.max_retries} retries"
-                ) from None
-            raise CensusApiError(f"could not connect to the Census API for {shown}") from None
+        return self._call(f"{self.base_url}{path}", sent, shown, self._classify)
 
     def _classify(self, response: requests.Response, shown: str) -> CensusResponse:
         status = response.status_code
@@ -189,20 +119,20 @@ class CensusClient:
 
 
 def check_table(body: bytes) -> tuple[list[str], int]:
-    """Header and data-row count of a Census JSON table; _BadBody if it is not one."""
+    """Header and data-row count of a Census JSON table; BadBody if it is not one."""
     if not body.strip():
-        raise _BadBody("Census API answered HTTP 200 with an empty body")
+        raise BadBody("Census API answered HTTP 200 with an empty body")
     try:
         table = json.loads(body)
     except ValueError as error:
-        raise _BadBody(f"Census API sent invalid or truncated JSON ({error.msg} at byte {error.pos})") from None
+        raise BadBody(f"Census API sent invalid or truncated JSON ({error.msg} at byte {error.pos})") from None
     if not isinstance(table, list) or not table or not isinstance(table[0], list):
-        raise _BadBody("Census API sent JSON that is not an array of rows with a header")
+        raise BadBody("Census API sent JSON that is not an array of rows with a header")
     header = table[0]
     if not all(isinstance(name, str) for name in header):
-        raise _BadBody("Census API sent a header row that is not all names")
+        raise BadBody("Census API sent a header row that is not all names")
     width = len(header)
     for row in table[1:]:
         if not isinstance(row, list) or len(row) != width:
-            raise _BadBody(f"Census API sent a row whose width differs from the header's {width} columns")
+            raise BadBody(f"Census API sent a row whose width differs from the header's {width} columns")
     return header, len(table) - 1

@@ -35,3 +35,7 @@ class ParseError(WarehouseError):
 
 class WarehouseBusy(WarehouseError):
     """Another process holds the DuckDB warehouse file."""
+
+
+class HtsApiError(WarehouseError):
+    """The USITC HTS service failed or answered something unusable."""

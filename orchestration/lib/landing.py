@@ -55,9 +55,82 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-class LandingStore:
+class ContentStore:
+    """What every landing zone does: content-addressed gzip files, append-only manifests whose
+    latest line per key wins, and verification against the recorded sha256."""
+
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    def _folder(self, folder: Path) -> Path:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise LandingError(f"cannot create landing folder {folder}: {error.strerror}") from None
+        return folder
+
+    def _store(self, folder: Path, stem: str, body: bytes) -> tuple[str, str]:
+        """(sha256, file relative to the root) of a body, written once per distinct content."""
+        digest = hashlib.sha256(body).hexdigest()
+        target = folder / f"{stem}-{digest[:12]}.json.gz"
+        if not target.exists():
+            self._write_atomic(target, body)
+        return digest, target.relative_to(self.root).as_posix()
+
+    @staticmethod
+    def _latest(manifest: Path, factory, key: str) -> dict:
+        latest: dict = {}
+        if not manifest.exists():
+            return latest
+        with manifest.open(encoding="utf-8") as lines:
+            for line in lines:
+                try:
+                    entry = factory(**json.loads(line))
+                except (ValueError, TypeError):
+                    continue  # a line torn by a crash mid-append: that response never landed
+                latest[getattr(entry, key)] = entry
+        return latest
+
+    def verify_file(self, file: str, sha256: str, remedy: str) -> Path:
+        """The file, after checking it still holds what the manifest recorded."""
+        path = self.root / file
+        try:
+            with gzip.open(path, "rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except FileNotFoundError:
+            raise LandingError(f"landing file {file} listed in the manifest is missing") from None
+        except (OSError, EOFError) as error:
+            raise LandingError(f"landing file {file} is unreadable ({error})") from None
+        if digest != sha256:
+            raise LandingError(
+                f"landing file {file} does not match its manifest (sha256 {digest[:12]}…, "
+                f"expected {sha256[:12]}…); {remedy}"
+            )
+        return path
+
+    @staticmethod
+    def _write_atomic(target: Path, body: bytes) -> None:
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        # mtime=0: the same body always gives the same bytes on disk.
+        with open(temporary, "wb") as raw:
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as handle:
+                handle.write(body)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temporary, target)
+
+    @staticmethod
+    def _append(manifest: Path, entry) -> None:
+        line = json.dumps(asdict(entry), separators=(",", ":")) + "\n"
+        with manifest.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _fsync_dir(manifest.parent)
+
+
+class LandingStore(ContentStore):
+    """Census responses: `census/{flow}/{YYYY-MM}/{request_id}-{sha12}.json.gz`."""
 
     def month_dir(self, flow: str, month) -> Path:
         return self.root / "census" / flow / (month if isinstance(month, str) else month_key(month))
@@ -79,18 +152,11 @@ class LandingStore:
         source: str,
         fetched_at: str | None = None,
     ) -> LandedEntry:
-        folder = self.month_dir(request.flow, request.month)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise LandingError(f"cannot create landing folder {folder}: {error.strerror}") from None
-        digest = hashlib.sha256(body).hexdigest() if status != 204 else None
-        relative = None
-        if digest:
-            target = folder / f"{request.request_id}-{digest[:12]}.json.gz"
-            relative = target.relative_to(self.root).as_posix()
-            if not target.exists():
-                self._write_atomic(target, body)
+        folder = self._folder(self.month_dir(request.flow, request.month))
+        digest, relative = self._store(folder, request.request_id, body) if status != 204 else (None, None)
+        previous = self.entries(request.flow, request.month).get(request.request_id)
+        if previous and (previous.status, previous.sha256) == (status, digest):
+            return previous  # the same answer again: nothing new to record, the first vintage stands
         entry = LandedEntry(
             request_id=request.request_id,
             flow=request.flow,
@@ -114,52 +180,8 @@ class LandingStore:
 
     def entries(self, flow: str, month) -> dict[str, LandedEntry]:
         """The latest manifest entry per request id for one month (empty when nothing landed)."""
-        manifest = self.month_dir(flow, month) / MANIFEST
-        latest: dict[str, LandedEntry] = {}
-        if not manifest.exists():
-            return latest
-        with manifest.open(encoding="utf-8") as lines:
-            for line in lines:
-                try:
-                    entry = LandedEntry(**json.loads(line))
-                except (ValueError, TypeError):
-                    continue  # a line torn by a crash mid-append: that response never landed
-                latest[entry.request_id] = entry
-        return latest
+        return self._latest(self.month_dir(flow, month) / MANIFEST, LandedEntry, "request_id")
 
     def verify(self, entry: LandedEntry) -> Path:
-        """The entry's file, after checking it still holds what the manifest recorded."""
-        path = self.path_of(entry)
-        try:
-            with gzip.open(path, "rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        except FileNotFoundError:
-            raise LandingError(f"landing file {entry.file} listed in the manifest is missing") from None
-        except (OSError, EOFError) as error:
-            raise LandingError(f"landing file {entry.file} is unreadable ({error})") from None
-        if digest != entry.sha256:
-            raise LandingError(
-                f"landing file {entry.file} does not match its manifest (sha256 {digest[:12]}…, "
-                f"expected {entry.sha256[:12]}…); fetch the month again with --refetch"
-            )
-        return path
-
-    @staticmethod
-    def _write_atomic(target: Path, body: bytes) -> None:
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        # mtime=0: the same body always gives the same bytes on disk.
-        with open(temporary, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as handle:
-                handle.write(body)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temporary, target)
-
-    @staticmethod
-    def _append(manifest: Path, entry: LandedEntry) -> None:
-        line = json.dumps(asdict(entry), separators=(",", ":")) + "\n"
-        with manifest.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _fsync_dir(manifest.parent)
+        self.path_of(entry)
+        return self.verify_file(entry.file, entry.sha256, "fetch the month again with --refetch")

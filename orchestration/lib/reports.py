@@ -126,3 +126,33 @@ def refresh_summary(con, months: list[date]) -> str:
     for code, name, balance in largest_balances(con, months[-1]):
         lines.append(f"  {code}  {name:<28} {_millions(balance):>12}")
     return "\n".join(lines)
+
+
+def tariff_summary(con, release: str) -> str:
+    lines_loaded, source = con.execute(
+        "select count(*), any_value(_source) from raw.hts_lines where release = $release", {"release": release}
+    ).fetchone()
+    parsed, unparsed = con.execute(
+        """
+        select count(*) filter (where general_parse_status = 'parsed'),
+            count(*) filter (where general_parse_status = 'unparsed')
+        from staging.int_hts__lines_resolved where release = $release and general_text is not null
+        """,
+        {"release": release},
+    ).fetchone()
+    intervals, lines, measures = con.execute(
+        """
+        select (select count(*) from marts.fct_tariff_rates),
+            (select count(distinct htsno) from marts.fct_tariff_rates),
+            (select count(*) from marts.fct_chapter99_measures)
+        """
+    ).fetchone()
+    rate = f"{100 * parsed / (parsed + unparsed):.1f}%" if parsed + unparsed else "n/a"
+    return "\n".join(
+        [
+            f"loaded HTS release {release}: {lines_loaded:,} rows ({source}); general rates parsed: {rate} "
+            f"({unparsed} unparsed)",
+            f"fct_tariff_rates: {intervals:,} intervals over {lines:,} lines; "
+            f"fct_chapter99_measures: {measures:,} rows",
+        ]
+    )

@@ -2,7 +2,7 @@
 
 For the six partners in `sample_published` the 2017 country totals are the published figures;
 every other number is synthetic (`source = 'sample'` on every row built from it). Detail sums
-exactly at every level: HS6 to HS4 to HS2 to the country total, countries to groupings and to
+exactly at every level: HS10 to HS6 to HS4 to HS2 to the country total, countries to groupings and to
 the world row, as in real Census data.
 """
 
@@ -32,6 +32,7 @@ from orchestration.lib.sample_catalog import (
     SUBHEADINGS,
     region_members,
 )
+from orchestration.lib.sample_hts import HTS10_CHILDREN, hts10_descriptions
 from orchestration.lib.sample_published import PUBLISHED_2017
 
 SEED = "trade-warehouse-sample-v1"
@@ -78,6 +79,7 @@ def country_total(code: str, flow: str, month: date, base_millions: float) -> in
     return int(base_millions * 1_000_000 * seasonal * trend)
 
 
+_HTS10_NAMES = {code: name.upper() for code, name in hts10_descriptions().items()}
 _CHILDREN_OF_CHAPTER = defaultdict(list)
 for _heading in HEADINGS:
     _CHILDREN_OF_CHAPTER[_heading[:2]].append(_heading)
@@ -86,9 +88,15 @@ for _sub in SUBHEADINGS:
     _CHILDREN_OF_HEADING[_sub[0][:4]].append(_sub)
 
 
-def _leaf_measures(flow: str, code: str, sub: tuple, value: int, month: date) -> dict[str, int | str]:
-    hs6, _, unit, price = sub
-    rng = _rng("leaf", code, flow, hs6, month_key(month))
+def hs10_children(flow: str, hs6: str) -> tuple[str, ...]:
+    """The 10-digit codes under an HS6 code: real HTS10 codes where the sample schedule has
+    them (imports), otherwise one synthetic HS6 + "0000" code."""
+    return HTS10_CHILDREN.get(hs6, (f"{hs6}0000",)) if flow == "imports" else (f"{hs6}0000",)
+
+
+def _leaf_measures(flow: str, code: str, sub: tuple, hs10: str, value: int, month: date) -> dict[str, int | str]:
+    _, _, unit, price = sub
+    rng = _rng("leaf", code, flow, hs10, month_key(month))
     measures: dict[str, int | str] = {}
     if flow == "exports":
         measures["ALL_VAL_MO"] = value
@@ -138,8 +146,11 @@ def _country_detail(code: str, flow: str, month: date, total: int, big: bool) ->
             subs = _CHILDREN_OF_HEADING[heading]
             sub_weights = [stable(s[0]).uniform(0.3, 1.5) * monthly(s[0]).uniform(0.9, 1.1) for s in subs]
             for sub, value in zip(subs, allocate(heading_value, sub_weights), strict=True):
-                if value:
-                    detail[sub[0]] = _leaf_measures(flow, code, sub, value, month)
+                children = hs10_children(flow, sub[0])
+                weights = [stable(c).uniform(0.3, 1.5) for c in children]
+                for hs10, leaf_value in zip(children, allocate(value, weights), strict=True):
+                    if leaf_value:
+                        detail[hs10] = _leaf_measures(flow, code, sub, hs10, leaf_value, month)
     return _roll_up(flow, detail)
 
 
@@ -156,10 +167,10 @@ def _sum_measures(flow: str, parts: list[dict]) -> dict[str, int | str]:
 
 def _roll_up(flow: str, leaves: dict[str, dict]) -> dict[str, dict]:
     detail = dict(leaves)
-    for width in (4, 2):
+    for child_width, width in ((10, 6), (6, 4), (4, 2)):
         groups: dict[str, list[dict]] = defaultdict(list)
         for code, measures in list(detail.items()):
-            if len(code) == width + 2:
+            if len(code) == child_width:
                 groups[code[:width]].append(measures)
         detail.update({code: _sum_measures(flow, parts) for code, parts in groups.items()})
     detail["-"] = _sum_measures(flow, [m for c, m in detail.items() if len(c) == 2])
@@ -173,13 +184,15 @@ def _describe(code: str) -> str:
         return CHAPTERS[code]
     if len(code) == 4:
         return HEADINGS[code]
+    if len(code) == 10:
+        return _HTS10_NAMES.get(code) or f"{_describe(code[:6])}, STATISTICAL LINE {code[6:]}"
     return next(s[1] for s in SUBHEADINGS if s[0] == code)
 
 
 @lru_cache(maxsize=64)
 def month_rows(flow: str, month: date) -> tuple[dict[str, str], ...]:
     """Every row Census would hold for one month of one flow: countries, groupings and the
-    world, each for the all-commodity total and every HS2/HS4/HS6 code it trades."""
+    world, each for the all-commodity total and every HS2/HS4/HS6/HS10 code it trades."""
     if flow not in FLOWS:
         raise ValueError(flow)
     by_country: dict[str, dict[str, dict]] = {}
@@ -195,7 +208,7 @@ def month_rows(flow: str, month: date) -> tuple[dict[str, str], ...]:
         aggregates.append((code, name, "CGP", list(members) if members else region_members(code, codes)))
 
     commodity, description = COMMODITY_VAR[flow], DESCRIPTION_VAR[flow]
-    level_of = {1: "-", 2: "HS2", 4: "HS4", 6: "HS6"}
+    level_of = {1: "-", 2: "HS2", 4: "HS4", 6: "HS6", 10: "HS10"}
     rows = []
 
     def emit(code: str, name: str, summary: str, detail: dict[str, dict]) -> None:

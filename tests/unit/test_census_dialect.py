@@ -35,7 +35,7 @@ def test_a_predicate_is_echoed_and_repeated_when_also_requested():
 
 def test_without_comm_lvl_all_levels_come_back_mixed():
     _, table = ask(("get", "E_COMMODITY,ALL_VAL_MO"), ("time", "2017-01"))
-    assert {len(row[0]) for row in table[1:]} == {1, 2, 4, 6}  # '-' total, HS2, HS4, HS6
+    assert {len(row[0]) for row in table[1:]} == {1, 2, 4, 6, 10}  # "-" total, HS2, HS4, HS6, HS10
 
 
 def test_rows_are_not_sorted():

@@ -35,11 +35,19 @@ def test_a_response_is_stored_gzipped_with_a_manifest_line(tmp_path):
     assert line["params"][0] == ["get", "CTY_CODE,CTY_NAME,SUMMARY_LVL,ALL_VAL_MO,VES_VAL_MO,AIR_VAL_MO"]
 
 
-def test_identical_content_lands_once_and_the_latest_line_wins(tmp_path):
+def test_identical_content_lands_once_and_keeps_its_first_vintage(tmp_path):
     store = LandingStore(tmp_path)
     first, second = land(store), land(store)
-    assert first.file == second.file and len(list(store.month_dir("exports", "2017-01").glob("*.gz"))) == 1
-    assert store.entries("exports", date(2017, 1, 1))["totals"].fetched_at == second.fetched_at
+    assert second == first and len(list(store.month_dir("exports", "2017-01").glob("*.gz"))) == 1
+    assert len((tmp_path / "census/exports/2017-01/manifest.jsonl").read_text().splitlines()) == 1
+
+
+def test_changed_content_is_a_new_line_and_the_latest_wins(tmp_path):
+    store = LandingStore(tmp_path)
+    land(store)
+    changed = land(store, body=BODY.replace(b'"5"', b'"7"'))
+    assert store.entries("exports", date(2017, 1, 1))["totals"] == changed
+    assert len(list(store.month_dir("exports", "2017-01").glob("*.gz"))) == 2
 
 
 def test_a_204_is_recorded_without_a_file(tmp_path):

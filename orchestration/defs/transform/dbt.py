@@ -12,7 +12,8 @@ from orchestration.defs.resources import ProgressResource, WarehouseResource
 from orchestration.defs.transform.project import dbt_project
 from orchestration.lib.dbt_results import failure_summary
 from orchestration.lib.dbt_vars import period_vars
-from orchestration.lib.warehouse import table_row_counts
+from orchestration.lib.hts_warehouse import ensure_hts_schema
+from orchestration.lib.warehouse import connect, table_row_counts
 
 
 class TradeDbtTranslator(DagsterDbtTranslator):
@@ -29,26 +30,18 @@ class TradeDbtTranslator(DagsterDbtTranslator):
         return spec
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    name="trade_dbt_models",
-    partitions_def=monthly_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    dagster_dbt_translator=TradeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    pool="warehouse",
-)
-def trade_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, progress: ProgressResource
-):
-    window = context.partition_time_window
-    dbt_vars = period_vars(window.start, window.end)
-    progress.reporter().set_description("dbt build")
+TRANSLATOR = TradeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+TARIFFS = "tag:tariffs"
+
+
+def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict | None):
+    """`dbt build` of the asset's selection; events held until dbt exits (it owns the DuckDB write
+    lock while it runs), then given row counts. dagster-dbt's fetch_row_counts would query the
+    catalog named in the parse-time manifest, which differs whenever WAREHOUSE_PATH has another
+    file name."""
+    args = ["build", "--vars", json.dumps(dbt_vars)] if dbt_vars else ["build"]
     with warehouse.dbt_environment():
-        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
-        # Held until dbt exits (it owns the DuckDB write lock while it runs), then given row counts.
-        # dagster-dbt's fetch_row_counts would query the catalog named in the parse-time manifest,
-        # which differs whenever WAREHOUSE_PATH has another file name.
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
     counts = table_row_counts(warehouse.resolved_path())
     for event in events:
@@ -60,3 +53,45 @@ def trade_dbt_models(
     if not invocation.is_successful():
         # One line naming the failing models and tests, instead of "see the logs".
         raise dg.Failure(description=failure_summary(invocation.get_artifact("run_results.json")))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    name="trade_dbt_models",
+    exclude=TARIFFS,
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    dagster_dbt_translator=TRANSLATOR,
+    pool="warehouse",
+)
+def trade_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, progress: ProgressResource
+):
+    """Census staging and marts for the partition window (a backfill: one window, one dbt run)."""
+    window = context.partition_time_window
+    progress.reporter().set_description("dbt build")
+    yield from _run_dbt(context, dbt, warehouse, period_vars(window.start, window.end))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    name="tariff_dbt_models",
+    select=TARIFFS,
+    dagster_dbt_translator=TRANSLATOR,
+    pool="warehouse",
+)
+def tariff_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, progress: ProgressResource
+):
+    """Tariff staging and marts, rebuilt whole: rate intervals span releases, and the effective
+    tariff mart reads every loaded month."""
+    progress.reporter().set_description("dbt build (tariffs)")
+    con = connect(warehouse.resolved_path())
+    try:
+        # The HTS sources must exist even before any release is loaded.
+        ensure_hts_schema(con)
+    finally:
+        con.close()
+    yield from _run_dbt(context, dbt, warehouse, None)

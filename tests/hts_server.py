@@ -1,0 +1,90 @@
+"""A local HTTP server that answers like the USITC HTS REST service (`/reststop`).
+
+It serves real fixture revisions: `releaseList` names them (one is current, the others
+archived) and `exportList?from=&to=` returns the current release's rows whose heading falls in
+the range, in file order (description-only rows go with the heading above them).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+PREFIX = "/reststop"
+
+
+class HtsTestServer:
+    def __init__(self, releases: dict[str, Path], dates: dict[str, str], current: str):
+        self.releases, self.dates, self.current = releases, dates, current
+        self.seen: list[str] = []
+        self._rows: dict[str, list[dict]] = {}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}{PREFIX}"
+
+    def __enter__(self) -> HtsTestServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def rows(self, release: str) -> list[dict]:
+        if release not in self._rows:
+            self._rows[release] = json.loads(self.releases[release].read_text())
+        return self._rows[release]
+
+    def release_list(self) -> list[dict]:
+        return [
+            {
+                "name": name,
+                "description": name,
+                "status": "current" if name == self.current else "archived",
+                "releaseStartDate": self.dates[name],
+            }
+            for name in self.releases
+        ]
+
+    def export_list(self, start: str, end: str) -> list[dict]:
+        chosen, heading = [], ""
+        for row in self.rows(self.current):
+            if row["htsno"]:
+                heading = row["htsno"].replace(".", "")[:4]
+            if start <= heading <= end:
+                chosen.append(row)
+        return chosen
+
+    def _handler(self):
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                return None
+
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                server.seen.append(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if parts.path == f"{PREFIX}/releaseList":
+                    status, body = 200, json.dumps(server.release_list()).encode()
+                elif parts.path == f"{PREFIX}/exportList" and {"from", "to"} <= query.keys():
+                    status, body = 200, json.dumps(server.export_list(query["from"], query["to"])).encode()
+                else:
+                    status, body = 400, b"Bad request"
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json" if status == 200 else "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
