@@ -1,8 +1,9 @@
 """A local HTTP server that answers like the USITC HTS REST service (`/reststop`).
 
 It serves real fixture revisions: `releaseList` names them (one is current, the others
-archived) and `exportList?from=&to=` returns the current release's rows whose heading falls in
-the range, in file order (description-only rows go with the heading above them).
+archived), `exportList?from=&to=` returns the current release's rows whose heading falls in
+the range, in file order (description-only rows go with the heading above them), and
+`/files/<name>` serves the revision files themselves.
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ class HtsTestServer:
             self._rows[release] = json.loads(self.releases[release].read_text())
         return self._rows[release]
 
+    def files(self) -> dict[str, Path]:
+        return {path.name: path for path in self.releases.values()}
+
     def release_list(self) -> list[dict]:
         return [
             {
@@ -79,6 +83,9 @@ class HtsTestServer:
                     status, body = 200, json.dumps(server.release_list()).encode()
                 elif parts.path == f"{PREFIX}/exportList" and {"from", "to"} <= query.keys():
                     status, body = 200, json.dumps(server.export_list(query["from"], query["to"])).encode()
+                elif parts.path.startswith("/files/") and parts.path[7:] in server.files():
+                    # the per-revision archive files, as USITC publishes them
+                    status, body = 200, server.files()[parts.path[7:]].read_bytes()
                 else:
                     status, body = 400, b"Bad request"
                 self.send_response(status)

@@ -82,6 +82,25 @@ def test_the_release_sensor_requests_the_newest_published_month():
     assert [r.partition_key for r in requests] == [served[-1].isoformat()]
 
 
+def test_the_hts_sensor_adds_new_releases_and_asks_for_the_current_one(shared):
+    from hts_server import HtsTestServer
+
+    from orchestration.defs.automation import hts_release_sensor
+    from orchestration.defs.resources import HtsApiResource
+
+    folder = shared / "fixtures/tariffs/usitc_hts"
+    files = {"2025HTSRev7": folder / "hts_2025_rev_7_ch02_27_87_93_9903_9904.json",
+             "2025HTSRev18": folder / "hts_2025_rev_18_ch02_27_87_93_9903_9904.json"}  # fmt: skip
+    dates = {"2025HTSRev7": "04/02/2025", "2025HTSRev18": "08/07/2025"}
+    with HtsTestServer(files, dates, current="2025HTSRev18") as server, dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("hts_releases", ["2025HTSRev7"])
+        resources = {"hts": HtsApiResource(base_url=server.base_url)}
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        result = hts_release_sensor(context)
+    assert [r.partition_key for r in result.run_requests] == ["2025HTSRev18"]
+    assert [list(r.partition_keys) for r in result.dynamic_partitions_requests] == [["2025HTSRev18"]]
+
+
 @pytest.mark.slow
 def test_dg_check_defs_passes():
     dg_cli = Path(sys.executable).with_name("dg")

@@ -121,14 +121,17 @@ def test_tariff_refresh_from_the_service_and_a_file_builds_rate_history(shared, 
 
 
 @pytest.mark.slow
-def test_an_archived_release_needs_its_file(shared, isolated_env, monkeypatch, capsys):
+def test_an_archived_release_needs_its_file_which_may_be_a_url(shared, isolated_env, monkeypatch, capsys):
     files = {name: shared / FIXTURES / file for name, file in FILES.items()}
     with HtsTestServer(files, RELEASE_DATES, current="2025HTSRev18") as server:
         monkeypatch.setenv("HTS_API_BASE_URL", server.base_url)
         assert main(["tariffs", "refresh", "--release", "2025HTSRev7", "--no-progress"]) == 1
-    err = capsys.readouterr().err
-    assert "2025HTSRev7 is archived and exportList serves only the current release (2025HTSRev18)" in err
-    assert "--file PATH" in err and err.count("\n") == 1
+        err = capsys.readouterr().err
+        assert "2025HTSRev7 is archived and exportList serves only the current release (2025HTSRev18)" in err
+        assert "--file PATH" in err and err.count("\n") == 1
+        url = server.base_url.replace("/reststop", f"/files/{files['2025HTSRev7'].name}")
+        assert main(["tariffs", "refresh", "--file", url, "--no-progress"]) == 0
+    assert "loaded HTS release 2025HTSRev7: 2,411 rows (hts_file)" in capsys.readouterr().out
 
 
 def test_a_file_of_an_unknown_release_needs_its_date(isolated_env, capsys):
