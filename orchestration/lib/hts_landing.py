@@ -59,13 +59,14 @@ class HtsLandingStore(ContentStore):
             check_release_name(release)
         folder = self._folder(self.release_dir(release))
         digest, relative = self._store(folder, part, body)
-        previous = self.entries(release).get(part)
+        manifest = folder / MANIFEST
+        previous = self._previous(manifest, HtsLandedEntry, "part", part)
         if previous and previous.sha256 == digest:
             return previous  # the same content again: the first vintage stands
         entry = HtsLandedEntry(
             release, part, url, fetched_at or utc_now(), rows, len(body), digest, relative, source, release_date
         )
-        self._append(folder / MANIFEST, entry)
+        self._remember(manifest, "part", entry)
         return entry
 
     def entries(self, release: str) -> dict[str, HtsLandedEntry]:

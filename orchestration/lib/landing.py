@@ -61,6 +61,18 @@ class ContentStore:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        # latest entry per key of the manifests this store has appended to: lets land() see an
+        # identical answer without rereading a growing manifest for every response
+        self._seen: dict[Path, dict] = {}
+
+    def _previous(self, manifest: Path, factory, key: str, value: str):
+        if manifest not in self._seen:
+            self._seen[manifest] = self._latest(manifest, factory, key)
+        return self._seen[manifest].get(value)
+
+    def _remember(self, manifest: Path, key: str, entry) -> None:
+        self._append(manifest, entry)
+        self._seen.setdefault(manifest, {})[getattr(entry, key)] = entry
 
     def _folder(self, folder: Path) -> Path:
         try:
@@ -154,7 +166,8 @@ class LandingStore(ContentStore):
     ) -> LandedEntry:
         folder = self._folder(self.month_dir(request.flow, request.month))
         digest, relative = self._store(folder, request.request_id, body) if status != 204 else (None, None)
-        previous = self.entries(request.flow, request.month).get(request.request_id)
+        manifest = folder / MANIFEST
+        previous = self._previous(manifest, LandedEntry, "request_id", request.request_id)
         if previous and (previous.status, previous.sha256) == (status, digest):
             return previous  # the same answer again: nothing new to record, the first vintage stands
         entry = LandedEntry(
@@ -175,7 +188,7 @@ class LandingStore(ContentStore):
             source=source,
             header=list(header),
         )
-        self._append(folder / MANIFEST, entry)
+        self._remember(manifest, "request_id", entry)
         return entry
 
     def entries(self, flow: str, month) -> dict[str, LandedEntry]:

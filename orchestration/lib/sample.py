@@ -239,13 +239,17 @@ def write_sample_landing(store: LandingStore, months: list[date], levels: tuple[
     written = 0
     for month in months:
         for flow in FLOWS:
-            by_level: dict[str, list[dict[str, str]]] = defaultdict(list)
+            # Only rows of the requested level and commodity prefix can answer a request: handing
+            # render() just those keeps the sample quick to write.
+            candidates: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+            commodity = COMMODITY_VAR[flow]
             for row in month_rows(flow, month):
-                by_level[row["COMM_LVL"]].append(row)
+                code = row[commodity]
+                for prefix in ("", code[:1], code[:2]):
+                    candidates[(row["COMM_LVL"], prefix)].append(row)
             for request in plan_month(flow, month, levels):
                 params = request.params()
-                # Only the level a request asks for can answer it; handing render() just those rows is faster.
-                rows = by_level.get(request.level or "-", [])
+                rows = candidates.get((request.level or "-", request.prefix or ""), [])
                 status, body = render(rows, flow=flow, month=month_key(month), params=params) if rows else (204, b"")
                 header, count = check_table(body) if status == 200 else ([], 0)
                 store.land(
