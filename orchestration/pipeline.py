@@ -65,6 +65,23 @@ def _resources(warehouse_path: Path | None, landing_dir: Path | None) -> dict[st
     return resources
 
 
+def _has_tariffs(warehouse_path: Path) -> bool:
+    from orchestration.lib.warehouse import connect
+
+    if not warehouse_path.exists():
+        return False
+    con = connect(warehouse_path, read_only=True)
+    try:
+        return bool(
+            con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'hts_lines' "
+                "and estimated_size > 0"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
 def _root_cause(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure:
@@ -97,12 +114,14 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.Execut
         "dagster/asset_partition_range_end": request.months[-1].isoformat(),
     }
     total = len(request.months) * len(FLOWS) * steps_per_month(request.levels)
+    # Without a tariff schedule loaded the tariff marts have nothing to compare: skip their dbt run.
+    assets = ASSETS if _has_tariffs(resources["warehouse"].resolved_path()) else ASSETS[:-1]
     with tqdm(total=total, desc="refresh", unit="step", disable=not show_progress, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
         # dbt's own console output goes to the run's event log, not the terminal.
         with contextlib.redirect_stdout(io.StringIO()):
             result = dg.materialize(
-                ASSETS,
+                assets,
                 resources=resources,
                 run_config=run_config,
                 tags=tags,
