@@ -13,6 +13,7 @@ from pathlib import Path
 
 from orchestration.lib.census_plan import DEFAULT_LEVELS, parse_levels
 from orchestration.lib.errors import WarehouseError
+from orchestration.lib.lock import writer_lock
 from orchestration.lib.periods import month_range, validate_range
 from orchestration.lib.settings import Settings
 
@@ -74,10 +75,11 @@ def cmd_refresh(args: argparse.Namespace) -> None:
 
     months = validate_range(args.start, args.end)
     levels = parse_levels(args.levels)
-    refresh(
-        RefreshRequest(months=months, source=args.source, levels=levels, refetch=args.refetch),
-        show_progress=not args.no_progress,
-    )
+    with writer_lock(Settings.from_env().warehouse_path):
+        refresh(
+            RefreshRequest(months=months, source=args.source, levels=levels, refetch=args.refetch),
+            show_progress=not args.no_progress,
+        )
     con = _connect_read_only(Settings.from_env())
     try:
         print(refresh_summary(con, months))
@@ -104,14 +106,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
     sample_dir = settings.landing_dir / "sample"
     ensure_sample_landing(sample_dir, months)
     progress = not args.no_progress
-    # Tariffs first: the Census run ends by rebuilding the tariff marts over its months.
-    refresh_tariffs(
-        TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_dir), show_progress=progress
-    )
-    refresh(
-        RefreshRequest(months=months, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_dir),
-        show_progress=progress,
-    )
+    with writer_lock(settings.warehouse_path):
+        # Tariffs first: the Census run ends by rebuilding the tariff marts over its months.
+        refresh_tariffs(
+            TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_dir), show_progress=progress
+        )
+        refresh(
+            RefreshRequest(months=months, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_dir),
+            show_progress=progress,
+        )
     con = _connect_read_only(settings)
     try:
         name, rows = partner_year_table(con, DEMO_PARTNER, DEMO_YEAR)
@@ -140,16 +143,17 @@ def cmd_tariffs(args: argparse.Namespace) -> None:
     from orchestration.lib.reports import tariff_summary
     from orchestration.pipeline import TariffRequest, refresh_tariffs
 
-    release, _ = refresh_tariffs(
-        TariffRequest(
-            release=args.release,
-            file=args.file,
-            source=args.source,
-            release_date=args.release_date,
-            refetch=args.refetch,
-        ),
-        show_progress=not args.no_progress,
-    )
+    with writer_lock(Settings.from_env().warehouse_path):
+        release, _ = refresh_tariffs(
+            TariffRequest(
+                release=args.release,
+                file=args.file,
+                source=args.source,
+                release_date=args.release_date,
+                refetch=args.refetch,
+            ),
+            show_progress=not args.no_progress,
+        )
     con = _connect_read_only(Settings.from_env())
     try:
         print(tariff_summary(con, release))

@@ -116,7 +116,7 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.Execut
     total = len(request.months) * len(FLOWS) * steps_per_month(request.levels)
     # Without a tariff schedule loaded the tariff marts have nothing to compare: skip their dbt run.
     assets = ASSETS if _has_tariffs(resources["warehouse"].resolved_path()) else ASSETS[:-1]
-    with tqdm(total=total, desc="refresh", unit="step", disable=not show_progress, leave=False) as bar:
+    with tqdm(total=total, desc="refresh", unit="step", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
         # dbt's own console output goes to the run's event log, not the terminal.
         with contextlib.redirect_stdout(io.StringIO()):
@@ -224,7 +224,7 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
         "refetch": request.refetch,
     }
     resources = _resources(request.warehouse_path, request.landing_dir)
-    with tqdm(total=1, desc=f"tariffs {release}", disable=not show_progress, leave=False) as bar:
+    with tqdm(total=1, desc=f"tariffs {release}", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
         with contextlib.redirect_stdout(io.StringIO()):
             result = dg.materialize(

@@ -52,6 +52,7 @@ class CensusTestServer:
         self.months = {month_key(m): m for m in months}
         self.key = key
         self.faults = faults
+        self.revision = 0  # > 0: serve an earlier print of the months (see sample.month_rows)
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -84,7 +85,7 @@ class CensusTestServer:
             return 200, {"Content-Type": "text/html;charset=utf-8"}, HTML_KEY_PAGE
         month_text = dict(params).get("time", "")
         month = self.months.get(month_text)
-        rows = list(month_rows(flow, month)) if month and flow in ("exports", "imports") else []
+        rows = list(month_rows(flow, month, self.revision)) if month and flow in ("exports", "imports") else []
         if not rows:
             return 204, {}, b""
         status, body = render(rows, flow=flow, month=month_text, params=params)

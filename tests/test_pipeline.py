@@ -3,13 +3,13 @@
 import csv
 import shutil
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 from census_server import CensusTestServer
 from conftest import TEST_KEY
+from helpers import snapshot
 
 from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
 from orchestration.lib.landing import LandingStore
@@ -139,22 +139,6 @@ def test_only_raw_staging_and_marts_schemas_exist_and_mart_columns_are_described
         "select table_name, column_name from duckdb_columns() where schema_name = 'marts' and comment is null"
     ).fetchall()
     assert undocumented == []
-
-
-def snapshot(path: Path) -> dict[str, tuple]:
-    """Row count and content hash of every raw and mart table (load times excluded)."""
-    with duckdb.connect(str(path), read_only=True) as con:
-        tables = con.execute(
-            "select schema_name, table_name, list(column_name) from duckdb_columns() "
-            "where schema_name in ('raw', 'marts') group by all"
-        ).fetchall()
-        result = {}
-        for schema, table, columns in tables:
-            exclude = " exclude (_loaded_at)" if "_loaded_at" in columns else ""
-            result[f"{schema}.{table}"] = con.execute(
-                f'select count(*), sum(hash(*columns(*{exclude}))) from "{schema}"."{table}"'
-            ).fetchone()
-    return result
 
 
 def test_the_demo_prints_japan_and_a_second_run_changes_nothing(

@@ -46,3 +46,16 @@
 {% macro comparable_text(column) -%}
     regexp_replace(lower(rtrim(trim(coalesce({{ column }}, '')), '.')), '\s+', '', 'g')
 {%- endmacro %}
+
+{#- The rows of a raw Census table that belong to each month's latest vintage. Raw tables keep
+    every vintage; everything downstream of staging reads the latest one. -#}
+{% macro latest_vintage_rows(rows, vintages) -%}
+    select raw_rows.*
+    from {{ rows }} as raw_rows
+    semi join (
+        select period, unnest(files) as landed_file
+        from {{ vintages }}
+        qualify vintage = max(vintage) over (partition by period)
+    ) as latest
+        on latest.period = raw_rows.period and latest.landed_file = raw_rows._landed_file
+{%- endmacro %}

@@ -13,7 +13,7 @@ from orchestration.lib.census_ingest import month_published
 from orchestration.lib.errors import InputError
 from orchestration.lib.hts_ingest import current_release
 from orchestration.lib.hts_landing import check_release_name
-from orchestration.lib.release import months_to_request, scheduled_month
+from orchestration.lib.release import annual_revision_range, months_to_request, scheduled_month
 from orchestration.lib.settings import Settings
 
 INGEST_KEYS = (dg.AssetKey(["raw", "census_exports"]), dg.AssetKey(["raw", "census_imports"]))
@@ -42,6 +42,28 @@ hts_release_job = dg.define_asset_job(
 def census_monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     month = scheduled_month(context.scheduled_execution_time.date())
     return dg.RunRequest(partition_key=month.isoformat(), run_key=f"scheduled-{month:%Y-%m}")
+
+
+@dg.schedule(
+    cron_schedule="0 14 20 6 *",
+    job=census_monthly_job,
+    execution_timezone="America/New_York",
+    description=(
+        "Each June Census revises the prior three years (published with April's data): re-fetch "
+        "January three years back through the month before last, keeping the old figures as earlier vintages."
+    ),
+)
+def census_annual_revision_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    first, last = annual_revision_range(context.scheduled_execution_time.date())
+    refetch = {"config": {"refetch": True}}
+    return dg.RunRequest(
+        run_key=f"annual-revision-{first.year + 3}",
+        run_config={"ops": {"census_exports": refetch, "census_imports": refetch}},
+        tags={
+            "dagster/asset_partition_range_start": first.isoformat(),
+            "dagster/asset_partition_range_end": last.isoformat(),
+        },
+    )
 
 
 def _latest_loaded(instance: dg.DagsterInstance) -> date | None:

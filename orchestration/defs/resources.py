@@ -63,9 +63,10 @@ class CensusApiResource(dg.ConfigurableResource):
 
     base_url: str = ""
     connect_timeout: float = 10.0
-    read_timeout: float = 180.0
-    max_retries: int = 5
-    backoff_factor: float = 2.0
+    # unset: CENSUS_API_READ_TIMEOUT / CENSUS_API_MAX_RETRIES / CENSUS_API_BACKOFF, or 180 s, 5, 2.0
+    read_timeout: float | None = None
+    max_retries: int | None = None
+    backoff_factor: float | None = None
 
     def client(self) -> CensusClient:
         settings = Settings.from_env()
@@ -73,9 +74,9 @@ class CensusApiResource(dg.ConfigurableResource):
             self.base_url or settings.census_api_base_url,
             settings.census_api_key,
             connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            max_retries=self.max_retries,
-            backoff_factor=self.backoff_factor,
+            read_timeout=self.read_timeout if self.read_timeout is not None else settings.census_read_timeout,
+            max_retries=self.max_retries if self.max_retries is not None else settings.census_max_retries,
+            backoff_factor=self.backoff_factor if self.backoff_factor is not None else settings.census_backoff,
         )
 
 

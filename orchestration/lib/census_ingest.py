@@ -10,6 +10,7 @@ from typing import Protocol
 from orchestration.lib.census_client import CensusClient
 from orchestration.lib.census_plan import HS_LEVELS, CensusRequest, plan_month
 from orchestration.lib.errors import CensusNoData, InputError, LandingError
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.landing import LandedEntry, LandingStore
 from orchestration.lib.periods import month_key
 from orchestration.lib.warehouse import MonthLoad, connect, ensure_raw_schema, load_month
@@ -95,6 +96,7 @@ def land_month(
         if stats:
             stats.requests_made += 1
             stats.bytes_landed += len(response.body)
+        failpoint("fetch")
         progress.update(1)
 
 

@@ -8,10 +8,23 @@ from datetime import date
 from orchestration.lib.census_parse import table_spec
 from orchestration.lib.census_plan import COMMODITY_VAR, VALUE_VAR
 from orchestration.lib.periods import month_key
+from orchestration.lib.vintages import vintages_table
 from orchestration.lib.warehouse import META_COLUMNS
 
 _MONTHS = "period in (select unnest($months::date[]))"
 _IS_COUNTRY = "not (cty_code = '-' or cty_code like '0%' or cty_code like '%X%')"
+
+
+def latest_rows(table: str, flow: str) -> str:
+    """SQL for the rows of each month's latest vintage (older vintages stay in the raw table)."""
+    return f"""(
+        select r.* from raw.{table} as r
+        semi join (
+            select period, unnest(files) as landed_file from raw.{vintages_table(flow)}
+            qualify vintage = max(vintage) over (partition by period)
+        ) as latest
+            on latest.period = r.period and latest.landed_file = r._landed_file
+    )"""
 
 
 @dataclass
@@ -25,7 +38,7 @@ def rows_present(con, flow: str, months: list[date]) -> CheckOutcome:
     table = table_spec(flow, "detail").table
     counts = dict(
         con.execute(
-            f"select strftime(period, '%Y-%m'), count(*) from raw.{table} where {_MONTHS} group by 1",
+            f"select strftime(period, '%Y-%m'), count(*) from {latest_rows(table, flow)} where {_MONTHS} group by 1",
             {"months": months},
         ).fetchall()
     )
@@ -42,7 +55,7 @@ def world_row_present(con, flow: str, months: list[date]) -> CheckOutcome:
     found = {
         row[0]
         for row in con.execute(
-            f"select distinct strftime(period, '%Y-%m') from raw.{table} "
+            f"select distinct strftime(period, '%Y-%m') from {latest_rows(table, flow)} "
             f"where {_MONTHS} and cty_code = '-' and comm_lvl = '-'",
             {"months": months},
         ).fetchall()
@@ -64,7 +77,7 @@ def countries_sum_to_world(con, flow: str, months: list[date]) -> CheckOutcome:
         select strftime(period, '%Y-%m') as month, comm_lvl, {commodity} as commodity,
             sum({value}) filter (where {_IS_COUNTRY}) as countries,
             sum({value}) filter (where cty_code = '-') as world
-        from raw.{table}
+        from {latest_rows(table, flow)}
         where {_MONTHS}
         group by all
         having countries is distinct from world

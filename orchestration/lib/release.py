@@ -39,3 +39,9 @@ def months_to_request(latest_loaded: date | None, today: date, is_published: Cal
         found.append(month)
         month = add_months(month, 1)
     return found
+
+
+def annual_revision_range(run_day: date) -> tuple[date, date]:
+    """The months the June annual revision touches: January three years back through the month
+    before last (the revision comes out with April's data)."""
+    return date(run_day.year - 3, 1, 1), scheduled_month(run_day)

@@ -190,9 +190,10 @@ def _describe(code: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def month_rows(flow: str, month: date) -> tuple[dict[str, str], ...]:
+def month_rows(flow: str, month: date, revision: int = 0) -> tuple[dict[str, str], ...]:
     """Every row Census would hold for one month of one flow: countries, groupings and the
-    world, each for the all-commodity total and every HS2/HS4/HS6/HS10 code it trades."""
+    world, each for the all-commodity total and every HS2/HS4/HS6/HS10 code it trades.
+    `revision` > 0 gives an earlier print of the month (the current one is 0)."""
     if flow not in FLOWS:
         raise ValueError(flow)
     by_country: dict[str, dict[str, dict]] = {}
@@ -201,6 +202,10 @@ def month_rows(flow: str, month: date) -> tuple[dict[str, str], ...]:
         base = exports if flow == "exports" else imports
         names[code] = name
         total = country_total(code, flow, month, base)
+        if revision:
+            # An earlier print of the month (Census revises months after they first come out):
+            # every total a little off the current figures, the detail following it.
+            total = int(total * (1 + _rng("revision", revision, code, flow, month_key(month)).uniform(-0.02, 0.02)))
         by_country[code] = _country_detail(code, flow, month, total, big=base >= 3000)
     codes = list(by_country)
     aggregates = [(WORLD[0], WORLD[1], "DET", codes)]

@@ -7,8 +7,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.lib.errors import InputError
+
 DEFAULT_CENSUS_API_BASE_URL = "https://api.census.gov/data/timeseries/intltrade"
 DEFAULT_HTS_API_BASE_URL = "https://hts.usitc.gov/reststop"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind=float) -> float:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise InputError(f"{name}={text!r} is not a non-negative {'integer' if kind is int else 'number'}")
+    return value
 
 
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:
@@ -25,6 +40,10 @@ class Settings:
     hts_api_base_url: str
     census_api_key: str | None = field(default=None, repr=False)
     alert_webhook_url: str | None = field(default=None, repr=False)
+    # How patient to be with the Census API (it is slow and sometimes down).
+    census_read_timeout: float = 180.0
+    census_max_retries: int = 5
+    census_backoff: float = 2.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -37,4 +56,7 @@ class Settings:
             hts_api_base_url=(env.get("HTS_API_BASE_URL") or DEFAULT_HTS_API_BASE_URL).rstrip("/"),
             census_api_key=env.get("CENSUS_API_KEY") or None,
             alert_webhook_url=env.get("ALERT_WEBHOOK_URL") or None,
+            census_read_timeout=_number(env, "CENSUS_API_READ_TIMEOUT", 180.0),
+            census_max_retries=int(_number(env, "CENSUS_API_MAX_RETRIES", 5, int)),
+            census_backoff=_number(env, "CENSUS_API_BACKOFF", 2.0),
         )

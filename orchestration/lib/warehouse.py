@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
 from orchestration.lib.census_parse import Column, TableSpec, map_header, raw_tables, table_spec
 from orchestration.lib.errors import ParseError, WarehouseBusy, WarehouseError
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.landing import LandedEntry, LandingStore
 from orchestration.lib.periods import month_key
+from orchestration.lib.vintages import ensure_vintage_table, latest_files, loaded_files, record_vintage
 
 META_COLUMNS = (
     ("_source", "VARCHAR"),
@@ -60,6 +62,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         definitions += [f"{c.name} {c.sql_type}" for c in columns]
         definitions += [f"{name} {sql_type}" for name, sql_type in META_COLUMNS]
         con.execute(f"create table if not exists raw.{table} ({', '.join(definitions)})")
+    for flow in ("exports", "imports"):
+        ensure_vintage_table(con, flow)
 
 
 @dataclass
@@ -70,6 +74,8 @@ class MonthLoad:
     files: int = 0
     unknown_columns: set[str] = field(default_factory=set)
     duplicated_columns: set[str] = field(default_factory=set)
+    vintage: int | None = None  # the vintage this load recorded
+    unchanged: bool = False  # the landed responses were those of the latest vintage already
 
 
 def _cell(column: Column, positions: dict[str, int]) -> str:
@@ -109,6 +115,28 @@ def _validate(con, spec: TableSpec, positions: dict[str, int], month: str, where
             checks.append((f"try_cast({cell} as bigint) < 0", f"negative value in {column.source}", cell))
         elif column.source in ("CTY_CODE", "COMM_LVL") or column.name in ("commodity", "e_commodity", "i_commodity"):
             checks.append((f"coalesce({cell}, '') = ''", f"empty {column.source}", cell))
+    if "CTY_CODE" in spec.required:
+        cell = f"r[{positions['CTY_CODE']}]"
+        # Schedule C codes are four digits; groupings 0xxx or nXXX; the world is `-`
+        checks.append(
+            (
+                f"not regexp_full_match({cell}, '-|[0-9]{{4}}|[0-9]XXX')",
+                "a CTY_CODE that is no Census country code",
+                cell,
+            )
+        )
+    commodity = next((c for c in spec.columns if c.name in ("commodity", "e_commodity", "i_commodity")), None)
+    if commodity and commodity.source and "COMM_LVL" in positions:
+        cell, level = f"r[{positions[commodity.source]}]", f"r[{positions['COMM_LVL']}]"
+        # an HS code that lost its leading zero (read as a number somewhere) no longer fits its level
+        checks.append(
+            (
+                f"{level} like 'HS%' and (not regexp_full_match({cell}, '[0-9]+') "
+                f"or length({cell}) <> try_cast(substr({level}, 3) as integer))",
+                f"a {commodity.source} that does not have the digits of its COMM_LVL (leading zeros lost?)",
+                cell,
+            )
+        )
     selects = ", ".join(f"count(*) filter ({test}), any_value({cell}) filter ({test})" for test, _, cell in checks)
     counts = con.execute(f"select {selects} from _landing", {"month": month}).fetchone()
     for index, (_, problem, _) in enumerate(checks):
@@ -163,22 +191,34 @@ def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[Landed
 
 
 def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedEntry]) -> MonthLoad:
-    """Replace one month of one flow in the raw tables with the given landed responses,
-    in one transaction: readers see the old month or the new one, never a mix."""
+    """Make the given landed responses the month's latest vintage, in one transaction: readers see
+    the previous vintage or this one, never a mix. Responses loaded before are not loaded again;
+    the same set of responses as the latest vintage adds nothing at all."""
     key = month if isinstance(month, str) else month_key(month)
+    period = date.fromisoformat(f"{key}-01")
     load = MonthLoad(flow, key)
-    groups: dict[tuple[str, tuple[str, ...]], list[LandedEntry]] = defaultdict(list)
-    for entry in entries:
-        if entry.status != 204 and entry.rows:
-            groups[(entry.kind, tuple(entry.header))].append(entry)
+    with_rows = [e for e in entries if e.status != 204 and e.rows]
+    files = sorted(e.file for e in with_rows)
+    vintage, current = latest_files(con, flow, period)
+    if files == current:
+        load.unchanged = True
+        return load
+    _require_world_total(flow, key, entries)
     con.execute("begin transaction")
     try:
+        already = loaded_files(con, flow, period)
+        groups: dict[tuple[str, tuple[str, ...]], list[LandedEntry]] = defaultdict(list)
+        for entry in with_rows:
+            if entry.file not in already:
+                groups[(entry.kind, tuple(entry.header))].append(entry)
         for kind in ("detail", "names"):
-            table = table_spec(flow, kind).table
-            load.rows[table] = 0
-            con.execute(f"delete from raw.{table} where period = cast($month || '-01' as date)", {"month": key})
+            load.rows[table_spec(flow, kind).table] = 0
         for (kind, _header), members in sorted(groups.items(), key=lambda item: item[1][0].request_id):
             load_entries(con, store, table_spec(flow, kind), members, load)
+        fetched = max(datetime.fromisoformat(e.fetched_at) for e in entries).astimezone(UTC).replace(tzinfo=None)
+        record_vintage(con, flow, period, vintage + 1, files, fetched, load.files, entries[0].source)
+        load.vintage = vintage + 1
+        failpoint("load")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -187,6 +227,13 @@ def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedE
         con.execute("drop table if exists _landing")
         con.execute("drop table if exists _files")
     return load
+
+
+def _require_world_total(flow: str, key: str, entries: list[LandedEntry]) -> None:
+    """A month without its all-country totals is not a month: refuse it before touching anything."""
+    totals = [e for e in entries if e.kind == "totals"]
+    if not totals or totals[0].status == 204 or not totals[0].rows:
+        raise ParseError(f"{flow} {key}: the totals response has no rows, so the month cannot be loaded")
 
 
 def table_row_counts(path: Path, schemas: tuple[str, ...] = ("staging", "marts")) -> dict[str, int]:

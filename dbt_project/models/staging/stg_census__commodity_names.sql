@@ -2,13 +2,19 @@ with
 
 exports as (
 
-    select 'exports' as flow, * from {{ source('census', 'census_exports_commodity_names') }}
+    select 'exports' as flow, *
+    from ({{ latest_vintage_rows(
+        source('census', 'census_exports_commodity_names'), source('census', 'census_exports_vintages')
+    ) }})
 
 ),
 
 imports as (
 
-    select 'imports' as flow, * from {{ source('census', 'census_imports_commodity_names') }}
+    select 'imports' as flow, *
+    from ({{ latest_vintage_rows(
+        source('census', 'census_imports_commodity_names'), source('census', 'census_imports_vintages')
+    ) }})
 
 ),
 

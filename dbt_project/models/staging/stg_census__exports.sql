@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('census', 'census_exports') }}
+    -- the latest vintage of each month (older vintages stay in raw for fct_trade_revisions)
+    {{ latest_vintage_rows(source('census', 'census_exports'), source('census', 'census_exports_vintages')) }}
 
 ),
 

@@ -2,7 +2,8 @@ with
 
 source as (
 
-    select * from {{ source('census', 'census_imports') }}
+    -- the latest vintage of each month (older vintages stay in raw for fct_trade_revisions)
+    {{ latest_vintage_rows(source('census', 'census_imports'), source('census', 'census_imports_vintages')) }}
 
 ),
 

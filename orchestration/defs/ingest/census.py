@@ -19,7 +19,7 @@ from orchestration.lib.errors import (
     ParseError,
 )
 from orchestration.lib.periods import add_months, month_range
-from orchestration.lib.raw_checks import run_raw_checks
+from orchestration.lib.raw_checks import latest_rows, run_raw_checks
 from orchestration.lib.warehouse import connect
 
 # Census publishes a month about five weeks after it ends (FT-900): by the 10th of each month the
@@ -49,7 +49,7 @@ def _preview(warehouse: WarehouseResource, flow: str, table: str, month) -> str:
         rows = con.execute(
             f"""
             select cty_code, cty_name, {"all_val_mo" if flow == "exports" else "gen_val_mo"} as value_usd
-            from raw.{table}
+            from {latest_rows(table, flow)}
             where period = $month and comm_lvl = '-' and summary_lvl = 'DET' and cty_code <> '-'
             order by value_usd desc limit 10
             """,
@@ -74,10 +74,12 @@ def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseReso
     if unknown:
         context.log.warning(f"{flow}: Census sent columns we do not store: {', '.join(sorted(unknown))}")
     span = f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})"
+    latest_rows_count = next(o.metadata["rows"] for o in outcomes if o.name == "rows_present")
     yield dg.MaterializeResult(
         asset_key=key,
         metadata={
-            "dagster/row_count": stats.rows.get(table, 0),
+            "dagster/row_count": latest_rows_count,
+            "rows_added": stats.rows.get(table, 0),
             "dagster/table_name": f"warehouse.raw.{table}",
             "months": span,
             "requests_made": stats.requests_made,
@@ -90,10 +92,13 @@ def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseReso
     )
     yield dg.MaterializeResult(
         asset_key=dg.AssetKey(["raw", names_table]),
+        metadata={"rows_added": stats.rows.get(names_table, 0), "dagster/table_name": f"warehouse.raw.{names_table}"},
+    )
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["raw", f"census_{flow}_vintages"]),
         metadata={
-            "dagster/row_count": stats.rows.get(names_table, 0),
-            "dagster/table_name": f"warehouse.raw.{names_table}",
-            "months": span,
+            "new_vintages": ", ".join(f"{ld.month} v{ld.vintage}" for ld in stats.loads if ld.vintage) or "none",
+            "months_unchanged": sum(load.unchanged for load in stats.loads),
         },
     )
 
@@ -119,6 +124,12 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
             dg.AssetSpec(
                 names_key,
                 description=f"{classification} commodity descriptions, landed with the {flow} of the same month.",
+                group_name="census",
+                kinds={"duckdb", "python"},
+            ),
+            dg.AssetSpec(
+                dg.AssetKey(["raw", f"census_{flow}_vintages"]),
+                description=f"Every loaded state (vintage) of each {flow} month: when, and which responses.",
                 group_name="census",
                 kinds={"duckdb", "python"},
             ),

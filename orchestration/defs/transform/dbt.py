@@ -12,6 +12,7 @@ from orchestration.defs.resources import ProgressResource, WarehouseResource
 from orchestration.defs.transform.project import dbt_project
 from orchestration.lib.dbt_results import failure_summary
 from orchestration.lib.dbt_vars import period_vars
+from orchestration.lib.failpoints import failpoint
 from orchestration.lib.hts_warehouse import ensure_hts_schema
 from orchestration.lib.warehouse import connect, table_row_counts
 
@@ -42,7 +43,10 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
     args = ["build", "--vars", json.dumps(dbt_vars)] if dbt_vars else ["build"]
     with warehouse.dbt_environment():
         invocation = dbt.cli(args, context=context, raise_on_error=False)
-        events = list(invocation.stream())
+        events = []
+        for event in invocation.stream():
+            events.append(event)
+            failpoint("dbt")  # tests: a crash while dbt is writing
     counts = table_row_counts(warehouse.resolved_path())
     for event in events:
         if isinstance(event, dg.Output):
