@@ -19,3 +19,22 @@ def failure_summary(run_results: dict, *, limit: int = 3) -> str:
         parts.append(f"{kind} {name}: {detail}")
     more = f" (+{len(failed) - limit} more)" if len(failed) > limit else ""
     return f"dbt build failed: {'; '.join(parts)}{more}"
+
+
+def log_error(log_path) -> str:
+    """The first error dbt logged (for a run that failed before it wrote run_results.json)."""
+    import json
+
+    try:
+        lines = open(log_path, encoding="utf-8").read().splitlines()
+    except OSError:
+        return "dbt failed before running any model"
+    for line in lines:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        message = event.get("info", {}).get("msg", "")
+        if event.get("info", {}).get("level") == "error" and message and "Encountered an error" not in message:
+            return "dbt failed: " + " ".join(message.split())[:300]
+    return "dbt failed before running any model"

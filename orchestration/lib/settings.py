@@ -48,8 +48,12 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        warehouse = _path(env, "WAREHOUSE_PATH", "data/warehouse.duckdb")
+        if "'" in warehouse.stem or '"' in warehouse.stem:
+            # dbt-duckdb names the database after the file and puts that name in SQL unescaped
+            raise InputError(f"WAREHOUSE_PATH {warehouse}: the file name must not contain quotes")
         return cls(
-            warehouse_path=_path(env, "WAREHOUSE_PATH", "data/warehouse.duckdb"),
+            warehouse_path=warehouse,
             serving_path=_path(env, "SERVING_PATH", "data/serving.duckdb"),
             landing_dir=_path(env, "LANDING_DIR", "data/landing"),
             census_api_base_url=(env.get("CENSUS_API_BASE_URL") or DEFAULT_CENSUS_API_BASE_URL).rstrip("/"),

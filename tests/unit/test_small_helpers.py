@@ -85,3 +85,16 @@ def test_the_partner_table_totals_the_year():
     rows = [(date(2017, m, 1), 1_000_000 * m, 2_000_000 * m, -1_000_000 * m, "sample") for m in range(1, 13)]
     text = format_partner_year("JAPAN", 2017, rows)
     assert "Japan, 2017" in text and text.splitlines()[-2].split() == ["2017", "78.0", "156.0", "-78.0"]
+
+
+def test_a_dbt_run_that_failed_before_any_model_is_summarised_from_its_log(tmp_path):
+    from orchestration.lib.dbt_results import log_error
+
+    log = tmp_path / "dbt.log"
+    log.write_text(
+        '{"info": {"level": "info", "msg": "Running with dbt=1.11"}}\n'
+        '{"info": {"level": "error", "msg": "Encountered an error:"}}\n'
+        '{"info": {"level": "error", "msg": "Runtime Error\\n  Parser Error: unterminated quoted identifier"}}\n'
+    )
+    assert log_error(log) == "dbt failed: Runtime Error Parser Error: unterminated quoted identifier"
+    assert log_error(tmp_path / "absent.log") == "dbt failed before running any model"

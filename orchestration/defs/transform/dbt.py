@@ -10,7 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import ProgressResource, WarehouseResource
 from orchestration.defs.transform.project import dbt_project
-from orchestration.lib.dbt_results import failure_summary
+from orchestration.lib.dbt_results import failure_summary, log_error
 from orchestration.lib.dbt_vars import period_vars
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.hts_warehouse import ensure_hts_schema
@@ -56,7 +56,11 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
         yield event
     if not invocation.is_successful():
         # One line naming the failing models and tests, instead of "see the logs".
-        raise dg.Failure(description=failure_summary(invocation.get_artifact("run_results.json")))
+        try:
+            summary = failure_summary(invocation.get_artifact("run_results.json"))
+        except FileNotFoundError:
+            summary = log_error(invocation.target_path / "dbt.log")
+        raise dg.Failure(description=summary)
 
 
 @dbt_assets(
