@@ -34,7 +34,7 @@ def test_ingest_dbt_and_marts_are_in_one_graph(graph):
         "marts/dim_commodity",
     } <= keys
     parents = {key.to_user_string() for key in graph.get(dg.AssetKey(["staging", "stg_census__exports"])).parent_keys}
-    assert parents == {"raw/census_exports"}
+    assert parents == {"raw/census_exports", "raw/census_exports_vintages"}
 
 
 def test_everything_that_writes_the_warehouse_is_in_one_pool(graph):

@@ -238,7 +238,8 @@ def test_the_readme_queries_run_on_the_demo_warehouse(demo_warehouse, read_only)
     statements = [s.strip() for block in blocks for s in block.split(";") if s.strip()]
     assert len(statements) >= 4
     for statement in statements:
-        assert con.execute(statement).fetchall(), statement
+        rows = con.execute(statement).fetchall()
+        assert rows or "may be empty" in statement, statement
 
 
 def test_the_demo_has_a_tariff_schedule_and_compares_statutory_with_collected(demo_warehouse, read_only):

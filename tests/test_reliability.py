@@ -174,11 +174,8 @@ def test_a_killed_refresh_is_finished_by_the_next_one(point, reference, isolated
     with duckdb.connect(str(warehouse), read_only=True) as con:
         vintages = con.execute("select count(*) from raw.census_exports_vintages").fetchone()[0]
         duplicates = con.execute(
-            "select count(*) - count(distinct (cty_code, comm_lvl, e_commodity)) from staging.stg_census__exports".replace(
-                "e_commodity", "commodity_code"
-            )
-            .replace("cty_code", "partner_code")
-            .replace("comm_lvl", "hs_level")
+            "select count(*) - count(distinct (partner_code, hs_level, commodity_code)) "
+            "from staging.stg_census__exports"
         ).fetchone()[0]
     assert vintages == 1 and duplicates == 0
 
