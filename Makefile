@@ -4,8 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DAGSTER_HOME_DIR := $(CURDIR)/.dagster
+# DuckDB 1.4 LTS in a venv of its own: the tests prove the serving copy opens in it (BI drivers
+# bundle older DuckDB releases than the warehouse's 2.0).
+COMPAT := .venv-duckdb14
 
-.PHONY: install demo test lint dev status clean
+.PHONY: install demo test lint dev docs status publish clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -22,7 +25,12 @@ $(DAGSTER_HOME_DIR)/dagster.yaml: deploy/local/dagster.yaml
 demo: install $(DAGSTER_HOME_DIR)/dagster.yaml
 	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/trade-warehouse demo
 
-test: install
+$(COMPAT)/.installed:
+	$(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install --quiet --disable-pip-version-check "duckdb==1.4.4"
+	@touch $@
+
+test: install $(COMPAT)/.installed
 	$(BIN)/python -m pytest
 
 lint: install
@@ -35,5 +43,13 @@ dev: install $(DAGSTER_HOME_DIR)/dagster.yaml
 status: install
 	$(BIN)/trade-warehouse status
 
+publish: install
+	$(BIN)/trade-warehouse publish
+
+# The dbt docs site (every model and column described) in dbt_project/target/index.html.
+docs: install
+	cd dbt_project && WAREHOUSE_PATH="$${WAREHOUSE_PATH:-$(CURDIR)/data/warehouse.duckdb}" ../$(BIN)/dbt docs generate
+	@echo "open dbt_project/target/index.html, or: cd dbt_project && ../$(BIN)/dbt docs serve"
+
 clean:
-	rm -rf $(VENV) .dagster dbt_project/target dbt_project/logs .pytest_cache
+	rm -rf $(VENV) $(COMPAT) .dagster dbt_project/target dbt_project/logs .pytest_cache test-artifacts

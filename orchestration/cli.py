@@ -18,6 +18,8 @@ from orchestration.lib.periods import month_range, validate_range
 from orchestration.lib.settings import Settings
 
 DEMO_YEAR = 2017
+# 2016 too (entirely synthetic), so that the demo has a year to compare 2017 with
+DEMO_MONTHS = month_range(date(2016, 1, 1), date(2017, 12, 1))
 DEMO_PARTNER = "5880"  # Japan
 
 
@@ -38,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("--refetch", action="store_true", help="fetch again even where a month is already landed")
     refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    demo = commands.add_parser("demo", help="build the warehouse from the bundled 2017 sample and print U.S.-Japan")
+    demo = commands.add_parser(
+        "demo", help="build the warehouse from the bundled 2016-2017 sample and print U.S.-Japan 2017"
+    )
     demo.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     tariffs = commands.add_parser("tariffs", help="tariff schedules (USITC HTS)")
@@ -54,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     tariff_refresh.add_argument("--release-date", metavar="YYYY-MM-DD", help="publication date for a file's release")
     tariff_refresh.add_argument("--refetch", action="store_true", help="fetch the current release again")
     tariff_refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    commands.add_parser("publish", help="write the serving copy, its Parquet and the report from the warehouse")
 
     commands.add_parser("status", help="latest month loaded per flow, and whether the next one is overdue")
 
@@ -102,7 +108,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     settings = Settings.from_env()
     guard_demo_warehouse(settings.warehouse_path)
-    months = month_range(date(DEMO_YEAR, 1, 1), date(DEMO_YEAR, 12, 1))
+    months = DEMO_MONTHS
     sample_dir = settings.landing_dir / "sample"
     ensure_sample_landing(sample_dir, months)
     progress = not args.no_progress
@@ -124,7 +130,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(
         "\nThe country totals of Canada, Mexico, China, Japan, Germany and South Korea are the published\n"
         "2017 Census figures; every other number in the sample is synthetic (source = 'sample').\n"
-        f"Warehouse: {settings.warehouse_path}\n"
+        f"Warehouse: {settings.warehouse_path} (analysts and BI tools: {settings.serving_path})\n"
+        f"Report:    {settings.reports_dir / 'report_5880.html'}\n"
         f"Query it:  {_this_command()} sql \"select * from marts.fct_product_flows where partner_code = '5880' "
         'and hs_level = 4 order by value_usd desc limit 10"\n'
         "Dagster UI: make dev, then http://127.0.0.1:3000"
@@ -161,6 +168,15 @@ def cmd_tariffs(args: argparse.Namespace) -> None:
         con.close()
 
 
+def cmd_publish(args: argparse.Namespace) -> None:
+    from orchestration.pipeline import publish_now
+
+    settings = Settings.from_env()
+    publish_now()
+    print(f"serving copy: {settings.serving_path}\nparquet:      {settings.serving_path.parent / 'parquet'}")
+    print(f"report:       {settings.reports_dir / 'report_5880.html'}")
+
+
 def cmd_status(args: argparse.Namespace) -> None:
     from orchestration.lib.reports import flow_status, format_status
 
@@ -186,7 +202,14 @@ def cmd_sql(args: argparse.Namespace) -> None:
         con.close()
 
 
-COMMANDS = {"refresh": cmd_refresh, "demo": cmd_demo, "status": cmd_status, "sql": cmd_sql, "tariffs": cmd_tariffs}
+COMMANDS = {
+    "refresh": cmd_refresh,
+    "demo": cmd_demo,
+    "status": cmd_status,
+    "sql": cmd_sql,
+    "tariffs": cmd_tariffs,
+    "publish": cmd_publish,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

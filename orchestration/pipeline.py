@@ -18,16 +18,19 @@ from tqdm import tqdm
 from orchestration.defs.ingest.census import census_exports, census_imports
 from orchestration.defs.ingest.tariffs import hts_release
 from orchestration.defs.partitions import hts_release_partitions
-from orchestration.defs.resources import LandingResource, WarehouseResource, default_resources
+from orchestration.defs.publish.serving import report, serving_copy
+from orchestration.defs.resources import LandingResource, ServingResource, WarehouseResource, default_resources
 from orchestration.defs.transform.dbt import tariff_dbt_models, trade_dbt_models
 from orchestration.lib.census_ingest import steps_per_month
 from orchestration.lib.census_plan import FLOWS
 from orchestration.lib.errors import WarehouseError
 from orchestration.lib.periods import month_range
 
-# The tariff marts come last: the effective tariff mart reads the Census months just loaded.
-ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models)
-TARIFF_ASSETS = (hts_release, tariff_dbt_models)
+# The tariff marts come after the Census ones (the effective tariff mart reads the months just
+# loaded); publishing comes last.
+PUBLISH_ASSETS = (serving_copy, report)
+ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models, *PUBLISH_ASSETS)
+TARIFF_ASSETS = (hts_release, tariff_dbt_models, *PUBLISH_ASSETS)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -59,7 +62,11 @@ def _instance() -> dg.DagsterInstance:
 def _resources(warehouse_path: Path | None, landing_dir: Path | None) -> dict[str, object]:
     resources = default_resources()
     if warehouse_path:
+        # a warehouse given explicitly (tests, the benchmark) publishes beside itself
         resources["warehouse"] = WarehouseResource(path=str(warehouse_path))
+        resources["serving"] = ServingResource(
+            path=str(warehouse_path.parent / "serving.duckdb"), reports_dir=str(warehouse_path.parent / "reports")
+        )
     if landing_dir:
         resources["landing"] = LandingResource(dir=str(landing_dir))
     return resources
@@ -115,7 +122,7 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.Execut
     }
     total = len(request.months) * len(FLOWS) * steps_per_month(request.levels)
     # Without a tariff schedule loaded the tariff marts have nothing to compare: skip their dbt run.
-    assets = ASSETS if _has_tariffs(resources["warehouse"].resolved_path()) else ASSETS[:-1]
+    assets = [a for a in ASSETS if a is not tariff_dbt_models or _has_tariffs(resources["warehouse"].resolved_path())]
     with tqdm(total=total, desc="refresh", unit="step", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
         # dbt's own console output goes to the run's event log, not the terminal.
@@ -238,3 +245,15 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
     if not result.success:
         raise WarehouseError(_root_cause(result))
     return release, result
+
+
+def publish_now(*, show_progress: bool = True) -> dg.ExecuteInProcessResult:
+    """Write the serving copy, its Parquet and the report from the warehouse as it is."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = dg.materialize(
+            PUBLISH_ASSETS, resources=_resources(None, None), run_config=QUIET_LOGS, instance=_instance(),
+            raise_on_error=False,
+        )  # fmt: skip
+    if not result.success:
+        raise WarehouseError(_root_cause(result))
+    return result

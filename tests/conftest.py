@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TRADE_SHARED_DIR", ROOT.parent / "shared"))
 TEST_KEY = "test-key-0123456789abcdef0123456789abcdef"
 YEAR_2017 = month_range(date(2017, 1, 1), date(2017, 12, 1))
+DEMO_MONTHS = month_range(date(2016, 1, 1), date(2017, 12, 1))  # as `make demo` loads
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +46,7 @@ def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from orchestration.pipeline import ensure_sample_landing
 
     root = tmp_path_factory.mktemp("sample-landing")
-    ensure_sample_landing(root, YEAR_2017)
+    ensure_sample_landing(root, DEMO_MONTHS)
     return root
 
 
@@ -64,7 +65,11 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory, sample_landing: Pat
         )
         refresh(
             RefreshRequest(
-                months=YEAR_2017, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_landing, warehouse_path=path
+                months=DEMO_MONTHS,
+                source="replay",
+                levels=SAMPLE_LEVELS,
+                landing_dir=sample_landing,
+                warehouse_path=path,
             ),
             show_progress=False,
         )

@@ -7,7 +7,7 @@
 create or replace macro {{ vintages_relation.schema }}.bilateral_balance_as_of(as_of) as table
 with known as (
     select *
-    from {{ vintages_relation }}
+    from {{ vintages_relation.schema }}.{{ vintages_relation.identifier }}
     where vintage_at <= case
         when typeof(as_of) = 'DATE' then cast(as_of as timestamp) + interval 1 day - interval 1 microsecond
         else cast(as_of as timestamp)

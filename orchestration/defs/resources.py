@@ -42,6 +42,19 @@ class WarehouseResource(dg.ConfigurableResource):
                 os.environ["WAREHOUSE_PATH"] = previous
 
 
+class ServingResource(dg.ConfigurableResource):
+    """Where the serving copy and the report go (default: $SERVING_PATH, $REPORTS_DIR)."""
+
+    path: str = ""
+    reports_dir: str = ""
+
+    def resolved_path(self) -> Path:
+        return Path(self.path).expanduser().resolve() if self.path else Settings.from_env().serving_path
+
+    def resolved_reports_dir(self) -> Path:
+        return Path(self.reports_dir).expanduser().resolve() if self.reports_dir else Settings.from_env().reports_dir
+
+
 class LandingResource(dg.ConfigurableResource):
     """The landing zone (default: $LANDING_DIR or data/landing)."""
 
@@ -110,6 +123,7 @@ class ProgressResource(dg.ConfigurableResource):
 def default_resources() -> dict[str, object]:
     return {
         "warehouse": WarehouseResource(),
+        "serving": ServingResource(),
         "landing": LandingResource(),
         "census": CensusApiResource(),
         "hts": HtsApiResource(),

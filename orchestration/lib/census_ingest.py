@@ -146,6 +146,8 @@ def ingest_flow(
         else:
             progress.update(steps_per_month(levels) - 1)
         entries = entries_to_load(store, flow, month, levels)
+        if source == "replay":
+            stats.requests_reused += len(entries)
         # The write lock is held only while loading, never while waiting on the network.
         con = connect(warehouse_path)
         try:

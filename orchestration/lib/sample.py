@@ -26,6 +26,7 @@ from orchestration.lib.sample_catalog import (
     CHAPTERS,
     EXPORT_PROFILE,
     GROUPINGS,
+    HEADING_SCALE,
     HEADINGS,
     IMPORT_PROFILE,
     PARTNERS,
@@ -139,7 +140,9 @@ def _country_detail(code: str, flow: str, month: date, total: int, big: bool) ->
         if chapter_value == 0:
             continue
         headings = _CHILDREN_OF_CHAPTER[chapter]
-        weights = [stable(h).uniform(0.3, 1.5) * monthly(h).uniform(0.9, 1.1) for h in headings]
+        weights = [
+            HEADING_SCALE.get(h, 1) * stable(h).uniform(0.3, 1.5) * monthly(h).uniform(0.9, 1.1) for h in headings
+        ]
         for heading, heading_value in zip(headings, allocate(chapter_value, weights), strict=True):
             if heading_value == 0:
                 continue

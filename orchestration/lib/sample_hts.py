@@ -2,16 +2,17 @@
 
 Rate texts are those printed in the 2025 Basic edition of the HTSUS for these lines (beef,
 LNG, passenger cars, tanks, military weapons, and the Chapter 99 heading 9903.88.03 that the LNG
-line's footnote names); the aircraft line's rates are made up. The demo applies them to 2017,
-which no published schedule here confirms, so every row is loaded with `source = 'sample'`.
+line's footnote names); the aircraft line's rates are made up. The demo applies them to 2017
+and 2016, which no published schedule here confirms, so every row is loaded with
+`source = 'sample'`.
 """
 
 from __future__ import annotations
 
 import json
 
-SAMPLE_RELEASE = "2017HTSSample"
-SAMPLE_RELEASE_DATE = "2017-01-01"
+SAMPLE_RELEASE = "HTSSample"
+SAMPLE_RELEASE_DATE = "2016-01-01"
 
 _BEEF_SPECIAL = (
     "Free (BH,CL,CO,JO,MA,OM,P,PE,S,SG) 1.7% (KR) See 9822.04.01-9822.04.03 (AU) See 9919.02.01-9919.02.02 (PA)"

@@ -41,6 +41,8 @@ class Settings:
     census_api_key: str | None = field(default=None, repr=False)
     alert_webhook_url: str | None = field(default=None, repr=False)
     # How patient to be with the Census API (it is slow and sometimes down).
+    serving_storage_version: str = "v1.4.0"  # the oldest DuckDB the serving copy must open in
+    reports_dir: Path = Path("data/reports")
     census_read_timeout: float = 180.0
     census_max_retries: int = 5
     census_backoff: float = 2.0
@@ -60,6 +62,8 @@ class Settings:
             hts_api_base_url=(env.get("HTS_API_BASE_URL") or DEFAULT_HTS_API_BASE_URL).rstrip("/"),
             census_api_key=env.get("CENSUS_API_KEY") or None,
             alert_webhook_url=env.get("ALERT_WEBHOOK_URL") or None,
+            serving_storage_version=env.get("SERVING_STORAGE_VERSION") or "v1.4.0",
+            reports_dir=_path(env, "REPORTS_DIR", "data/reports"),
             census_read_timeout=_number(env, "CENSUS_API_READ_TIMEOUT", 180.0),
             census_max_retries=int(_number(env, "CENSUS_API_MAX_RETRIES", 5, int)),
             census_backoff=_number(env, "CENSUS_API_BACKOFF", 2.0),

@@ -1,0 +1,69 @@
+"""The serving copy and the report: the last assets in the graph, read by analysts and BI tools."""
+
+import base64
+
+import dagster as dg
+from pydantic import Field
+
+from orchestration.defs.resources import ServingResource, WarehouseResource
+from orchestration.defs.transform.dbt import tariff_dbt_models, trade_dbt_models
+from orchestration.lib.report import render
+from orchestration.lib.serving import publish
+from orchestration.lib.settings import Settings
+
+SERVING = dg.AssetKey(["serving", "warehouse_copy"])
+
+
+def _marts(*assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
+    return [key for assets_def in assets for key in assets_def.keys if key.path[0] == "marts"]
+
+
+@dg.asset(
+    key=SERVING,
+    deps=_marts(trade_dbt_models, tariff_dbt_models),
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    pool="warehouse",
+    description=(
+        "The marts copied to SERVING_PATH in DuckDB 1.4-readable storage, swapped in atomically, "
+        "and exported as Parquet beside it. Analysts and BI tools read this, never the warehouse."
+    ),
+)
+def serving_copy(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
+) -> dg.MaterializeResult:
+    version = Settings.from_env().serving_storage_version
+    result = publish(warehouse.resolved_path(), serving.resolved_path(), storage_version=version)
+    table = "\n".join(f"| {name} | {rows:,} |" for name, rows in result.tables.items())
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(result.path),
+            "parquet": str(result.parquet_dir),
+            "storage_version": result.storage_version,
+            "bytes": result.bytes,
+            "dagster/row_count": sum(result.tables.values()),
+            "tables": dg.MetadataValue.md("| table | rows |\n|---|---:|\n" + table),
+        }
+    )
+
+
+class ReportConfig(dg.Config):
+    partner: str = Field(default="5880", description="Census Schedule C code of the partner to chart (5880 = Japan)")
+
+
+@dg.asset(
+    key=dg.AssetKey(["serving", "report"]),
+    deps=[SERVING],
+    group_name="publish",
+    kinds={"python"},
+    description="PNG charts and one HTML page under REPORTS_DIR: balance, top products, tariff rates.",
+)
+def report(context: dg.AssetExecutionContext, config: ReportConfig, serving: ServingResource) -> dg.MaterializeResult:
+    made = render(serving.resolved_path(), serving.resolved_reports_dir(), config.partner)
+    metadata = {"page": str(made.page), "partner": made.partner_name}
+    for title, png in made.charts.items():
+        encoded = base64.b64encode(png.read_bytes()).decode()
+        metadata[title.lower().replace(" ", "_")] = dg.MetadataValue.md(f"![{title}](data:image/png;base64,{encoded})")
+    if made.notes:
+        metadata["notes"] = "; ".join(made.notes)
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,147 @@
+"""The serving copy, its Parquet, the report, and reading it the way BI tools do."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import ROOT, TEST_KEY
+
+from orchestration.lib.serving import publish
+
+COMPAT_PYTHON = ROOT / ".venv-duckdb14" / "bin" / "python"
+
+
+@pytest.fixture(scope="module")
+def serving(demo_warehouse) -> Path:
+    return demo_warehouse.parent / "serving.duckdb"
+
+
+def test_the_serving_copy_holds_the_marts_with_their_descriptions(serving, read_only):
+    con = read_only(serving)
+    schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas() where not internal").fetchall()}
+    assert schemas - {"main"} == {"marts"}  # no raw, no staging
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert {"fct_bilateral_balance_monthly", "fct_trade_monthly", "dim_country", "fct_tariff_rates"} <= tables
+    missing = con.execute(
+        "select table_name, column_name from duckdb_columns() where schema_name = 'marts' and comment is null"
+    ).fetchall()
+    assert missing == []  # persist_docs: every column carries its dbt description
+    comment = con.execute(
+        "select comment from duckdb_columns() "
+        "where table_name = 'fct_trade_monthly' and column_name = 'quantity_missing'"
+    ).fetchone()[0]
+    assert "missing" in comment
+    japan = con.execute(
+        "select exports_usd from marts.bilateral_balance_as_of(current_date) "
+        "where partner_code = '5880' and period = date '2017-01-01'"
+    ).fetchone()[0]
+    assert japan == 4_986_200_000
+
+
+def test_the_serving_copy_is_written_for_duckdb_1_4(serving, read_only):
+    tags = read_only(serving).execute("select tags from duckdb_databases() where database_name = 'serving'").fetchone()
+    assert tags[0]["storage_version"].startswith("v1.4.0")
+
+
+@pytest.mark.skipif(not COMPAT_PYTHON.exists(), reason="DuckDB 1.4 venv missing: run the tests with `make test`")
+def test_duckdb_1_4_opens_the_serving_copy(serving):
+    script = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(duckdb.__version__, con.execute('select count(*) from marts.fct_trade_monthly').fetchone()[0], "
+        "con.execute(\"select balance_usd from marts.fct_bilateral_balance_monthly where partner_code = '5880' "
+        "and period = date '2017-01-01'\").fetchone()[0])"
+    )
+    result = subprocess.run([str(COMPAT_PYTHON), "-c", script, str(serving)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    version, rows, balance = result.stdout.split()
+    assert version.startswith("1.4.") and int(rows) > 0 and int(balance) == -5_507_200_000
+
+
+def test_the_marts_are_exported_as_parquet_by_year(serving):
+    parquet = serving.parent / "parquet"
+    years = sorted(p.name for p in (parquet / "fct_trade_monthly").iterdir())
+    assert years == ["year=2016", "year=2017"]
+    with duckdb.connect() as con:
+        counted = con.execute(
+            "select count(*) from read_parquet($glob, hive_partitioning = true)",
+            {"glob": str(parquet / "fct_trade_monthly" / "*" / "*.parquet")},
+        ).fetchone()[0]
+        kept = con.execute("select count(*) from read_parquet($p)", {"p": str(parquet / "dim_country/data.parquet")})
+        assert kept.fetchone()[0] > 40
+    with duckdb.connect(str(serving), read_only=True) as con:
+        assert counted == con.execute("select count(*) from marts.fct_trade_monthly").fetchone()[0]
+
+
+def test_a_reader_of_the_old_copy_keeps_reading_while_a_new_one_is_swapped_in(demo_warehouse, tmp_path):
+    target = tmp_path / "serving.duckdb"
+    publish(demo_warehouse, target)
+    old = duckdb.connect(str(target), read_only=True)
+    before = old.execute("select count(*) from marts.dim_country").fetchone()[0]
+    publish(demo_warehouse, target)  # the writer is never blocked by the open reader
+    assert old.execute("select count(*) from marts.dim_country").fetchone()[0] == before
+    old.close()
+    assert not list(tmp_path.glob(".serving.duckdb.*"))  # no half-written file left behind
+
+
+def test_the_report_has_three_charts_and_a_page(demo_warehouse):
+    reports = demo_warehouse.parent / "reports"
+    pngs = sorted(p.name for p in reports.glob("*.png"))
+    assert pngs == ["balance_5880.png", "products_5880.png", "tariffs_5880.png"]
+    assert all((reports / p).stat().st_size > 20_000 for p in pngs)
+    page = (reports / "report_5880.html").read_text()
+    assert page.count("data:image/png;base64,") == 3 and "U.S. trade with Japan" in page
+
+
+POLL = """
+import sys, time, sqlalchemy as sa
+url = f"duckdb:///{sys.argv[1]}?access_mode=read_only"
+deadline, polls, errors = time.time() + float(sys.argv[2]), 0, []
+while time.time() < deadline:
+    try:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as con:
+            con.execute(sa.text("select count(*) from marts.fct_bilateral_balance_monthly")).scalar()
+        polls += 1
+    except Exception as error:  # every failure counts: a lock error is what this test looks for
+        errors.append(str(error).splitlines()[0])
+    time.sleep(0.05)
+print(polls, len(errors), errors[:3])
+"""
+
+
+@pytest.mark.slow
+def test_bi_reads_through_sqlalchemy_while_a_refresh_runs(isolated_env, monkeypatch):
+    from census_server import CensusTestServer
+
+    from orchestration.cli import main
+
+    with CensusTestServer([date(2017, 1, 1), date(2017, 2, 1)], key=TEST_KEY) as server:
+        monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
+        assert main(["refresh", "--start", "2017-01", "--end", "2017-01", "--levels", "HS2", "--no-progress"]) == 0
+        serving = isolated_env / "serving.duckdb"
+        assert serving.exists()
+        env = {**os.environ}
+        refresh = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.cli", "refresh", "--start", "2017-01", "--end", "2017-02",
+             "--levels", "HS2", "--no-progress"],
+            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        started = time.time()
+        poller = subprocess.run(
+            [sys.executable, "-c", POLL, str(serving), "40"], capture_output=True, text=True, timeout=120
+        )
+        out, err = refresh.communicate(timeout=600)
+    assert refresh.returncode == 0, err
+    polls, errors, examples = poller.stdout.split(maxsplit=2)
+    assert int(polls) > 100 and int(errors) == 0, examples
+    assert time.time() - started >= 40 - 1  # polled for the whole refresh and beyond
+    with duckdb.connect(str(serving), read_only=True) as con:
+        months = con.execute("select count(distinct period) from marts.fct_bilateral_balance_monthly").fetchone()[0]
+    assert months == 2  # the refresh published the new month
