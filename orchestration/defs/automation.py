@@ -25,6 +25,12 @@ census_monthly_job = dg.define_asset_job(
     description="Ingest Census exports and imports for the partition's months, then build the dbt models.",
 )
 
+publish_job = dg.define_asset_job(
+    "publish",
+    selection=dg.AssetSelection.groups("publish"),
+    description="Write the serving copy, its Parquet and the report from the warehouse as it is.",
+)
+
 hts_release_job = dg.define_asset_job(
     "hts_release_job",
     selection=dg.AssetSelection.assets(hts_release, tariff_dbt_models),
@@ -130,3 +136,15 @@ def alert_on_run_failure(context: dg.RunFailureSensorContext):
         secrets=(settings.census_api_key or "",),
     )
     post_alert(settings.alert_webhook_url, message)
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[census_monthly_job, hts_release_job],
+    request_job=publish_job,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="After every successful Census or HTS refresh, publish the serving copy and the report.",
+)
+def publish_after_refresh(context: dg.RunStatusSensorContext):
+    # one publish per refresh run; a burst of refreshes queues publishes that each take the newest data
+    return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")

@@ -20,6 +20,7 @@ from orchestration.lib.errors import ParseError, WarehouseBusy, WarehouseError
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.landing import LandedEntry, LandingStore
 from orchestration.lib.periods import month_key
+from orchestration.lib.targets import WarehouseTarget
 from orchestration.lib.vintages import ensure_vintage_table, latest_files, loaded_files, record_vintage
 
 META_COLUMNS = (
@@ -31,8 +32,14 @@ META_COLUMNS = (
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a clear one-line error when it is locked or cannot be created."""
+    """Open the warehouse; a clear one-line error when it is locked or cannot be created.
+
+    With WAREHOUSE_TARGET=motherduck or ducklake the warehouse is that shared database instead,
+    and `path` only names the local writer lock (see lib/targets.py)."""
     path = Path(path)
+    target = WarehouseTarget.from_env(path)
+    if target.kind != "local":
+        return target.open(read_only=read_only)
     if read_only and not path.exists():
         raise WarehouseError(f"warehouse {path} does not exist yet: run `trade-warehouse demo` or `refresh` first")
     if not read_only:

@@ -10,6 +10,7 @@ from orchestration.defs.transform.dbt import tariff_dbt_models, trade_dbt_models
 from orchestration.lib.report import render
 from orchestration.lib.serving import publish
 from orchestration.lib.settings import Settings
+from orchestration.lib.targets import WarehouseTarget
 
 SERVING = dg.AssetKey(["serving", "warehouse_copy"])
 
@@ -33,6 +34,13 @@ def serving_copy(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
 ) -> dg.MaterializeResult:
     version = Settings.from_env().serving_storage_version
+    target = WarehouseTarget.from_env(warehouse.resolved_path())
+    if target.kind != "local":
+        # A shared warehouse (MotherDuck, DuckLake) is read in place by BI tools: no copy to make.
+        context.log.info(f"WAREHOUSE_TARGET={target.kind}: readers use {target.describe()} directly")
+        return dg.MaterializeResult(
+            metadata={"skipped": f"WAREHOUSE_TARGET={target.kind}", "read_from": target.describe()}
+        )
     result = publish(warehouse.resolved_path(), serving.resolved_path(), storage_version=version)
     table = "\n".join(f"| {name} | {rows:,} |" for name, rows in result.tables.items())
     return dg.MaterializeResult(
@@ -59,6 +67,10 @@ class ReportConfig(dg.Config):
     description="PNG charts and one HTML page under REPORTS_DIR: balance, top products, tariff rates.",
 )
 def report(context: dg.AssetExecutionContext, config: ReportConfig, serving: ServingResource) -> dg.MaterializeResult:
+    kind = WarehouseTarget.from_env(serving.resolved_path()).kind
+    if kind != "local":
+        # The charts read the serving copy, which only the local target has.
+        return dg.MaterializeResult(metadata={"skipped": f"WAREHOUSE_TARGET={kind}: no serving copy to chart"})
     made = render(serving.resolved_path(), serving.resolved_reports_dir(), config.partner)
     metadata = {"page": str(made.page), "partner": made.partner_name}
     for title, png in made.charts.items():
