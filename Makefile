@@ -8,7 +8,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster
 # bundle older DuckDB releases than the warehouse's 2.0).
 COMPAT := .venv-duckdb14
 
-.PHONY: install demo test lint dev docs status publish clean
+.PHONY: install demo test lint dev docs status publish bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -45,6 +45,10 @@ status: install
 
 publish: install
 	$(BIN)/trade-warehouse publish
+
+# The full benchmark (BENCHMARKS.md): 10 years of synthetic HS10 history; BENCH_ARGS=--quick for a small run.
+bench: install
+	$(BIN)/trade-warehouse bench --json bench.json $(BENCH_ARGS)
 
 # The dbt docs site (every model and column described) in dbt_project/target/index.html.
 docs: install

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.lib.census_plan import DEFAULT_LEVELS, parse_levels
-from orchestration.lib.errors import WarehouseError
+from orchestration.lib.errors import InputError, WarehouseError
 from orchestration.lib.lock import writer_lock
 from orchestration.lib.periods import month_range, validate_range
 from orchestration.lib.settings import Settings
@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("publish", help="write the serving copy, its Parquet and the report from the warehouse")
 
     commands.add_parser("status", help="latest month loaded per flow, and whether the next one is overdue")
+
+    bench = commands.add_parser("bench", help="generate synthetic Census data at scale and time the pipeline on it")
+    bench.add_argument("--quick", action="store_true", help="a small run (HS6, 4 months) for CI and tests")
+    bench.add_argument("--years", type=int, default=10, help="years of history for the long refresh and backfill")
+    bench.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")
+    bench.add_argument("--workdir", metavar="DIR", help="where to generate and build (default: a temporary folder)")
 
     sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse and print the result")
     sql.add_argument("query", help='e.g. "select * from marts.fct_bilateral_balance_monthly limit 5"')
@@ -168,6 +174,32 @@ def cmd_tariffs(args: argparse.Namespace) -> None:
         con.close()
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    import shutil
+    import tempfile
+
+    from orchestration.lib.bench import format_result, run_bench, write_json
+
+    if args.years < 2 or args.years > 16:
+        raise InputError(f"--years {args.years}: choose 2 to 16 (the long history must exceed the 1-year one)")
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="trade-warehouse-bench-"))
+    if workdir.exists() and any(workdir.iterdir()):
+        raise InputError(f"--workdir {workdir} is not empty: the benchmark needs a fresh folder")
+    if args.quick:
+        plan = {"level": "HS6", "traded_share": 0.25, "short_months": 1, "long_months": 3}
+    else:
+        plan = {"level": "HS10", "traded_share": 0.5, "short_months": 12, "long_months": 12 * args.years}
+    try:
+        result = run_bench(workdir, **plan, log=lambda line: print(line, flush=True))
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(format_result(result))
+    if args.json:
+        write_json(result, Path(args.json))
+        print(f"result: {args.json}")
+
+
 def cmd_publish(args: argparse.Namespace) -> None:
     from orchestration.pipeline import publish_now
 
@@ -209,6 +241,7 @@ COMMANDS = {
     "sql": cmd_sql,
     "tariffs": cmd_tariffs,
     "publish": cmd_publish,
+    "bench": cmd_bench,
 }
 
 

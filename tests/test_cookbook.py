@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from conftest import ROOT
 
-COOKBOOK = ROOT / "docs" / "cookbook.md"
-BLOCK = re.compile(r"```sql\n-- name: (\w+)\n(.*?)```", re.DOTALL)
-
-
-def recipes() -> dict[str, str]:
-    return dict(BLOCK.findall(COOKBOOK.read_text(encoding="utf-8")))
+from orchestration.lib.cookbook import recipes
 
 
 @pytest.fixture(scope="module")

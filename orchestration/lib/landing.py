@@ -123,9 +123,10 @@ class ContentStore:
     @staticmethod
     def _write_atomic(target: Path, body: bytes) -> None:
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        # mtime=0: the same body always gives the same bytes on disk.
+        # mtime=0: the same body always gives the same bytes on disk. Level 6, not gzip's 9: a fifth
+        # of the time for files 3 % larger (an HS10 month is ~400 responses).
         with open(temporary, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as handle:
+            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0, filename="") as handle:
                 handle.write(body)
             raw.flush()
             os.fsync(raw.fileno())

@@ -1,0 +1,306 @@
+"""The benchmark: synthetic Census-shaped landing data at scale, and what the pipeline makes of it.
+
+Measured in one run (see BENCHMARKS.md):
+- ingest: landing -> raw for one month, both flows, against the floor (one DuckDB read_json of the
+  same files with the cells cast, into a scratch table);
+- monthly refresh (ingest + dbt + publish of one new month) with 1 year and with N years of history;
+- backfill: every generated month from landing into the marts, wall time and peak memory;
+- queries: the analyst cookbook on the full-history marts, warm, median of 5.
+
+The data is synthetic and deterministic (numpy, fixed seed): every partner of the sample catalog
+trades a fixed set of codes at the chosen level, values follow a heavy-tailed distribution, and
+every total is the exact sum of its detail, as in Census data.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import resource
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+import duckdb
+import numpy as np
+
+from orchestration.lib.census_plan import FLOWS, plan_month
+from orchestration.lib.landing import LandingStore
+from orchestration.lib.periods import month_key, month_range
+from orchestration.lib.sample_catalog import PARTNERS
+
+SEED = 20_261_128
+# Codes per chapter in the synthetic classification, by level; partners trade a share of them.
+CODES_PER_CHAPTER = {"HS6": 40, "HS10": 110}
+CHAPTERS = tuple(f"{c:02d}" for c in range(1, 98) if c != 77)
+
+
+@dataclass(frozen=True)
+class BenchShape:
+    level: str  # HS6 (quick) or HS10
+    traded_share: float  # share of the classification each partner trades
+
+    def codes(self) -> list[str]:
+        per = CODES_PER_CHAPTER[self.level]
+        width = 4 if self.level == "HS6" else 8
+        return [f"{chapter}{i * 7919 % 10**width:0{width}d}" for chapter in CHAPTERS for i in range(1, per + 1)]
+
+
+def rows_per_flow_month(shape: BenchShape) -> int:
+    return round(len(shape.codes()) * shape.traded_share) * len(PARTNERS)
+
+
+def _flow_month(shape: BenchShape, flow: str, month: date, n_codes: int) -> dict:
+    """Values of every (partner, code) pair a partner trades, for one month of one flow."""
+    rng_static = np.random.default_rng([SEED, FLOWS.index(flow)])
+    shape_ = (len(PARTNERS), n_codes)
+    traded = rng_static.random(shape_) < shape.traded_share  # the same pairs every month
+    scale = rng_static.pareto(1.2, shape_) * 20_000 + 1_000
+    rng = np.random.default_rng([SEED, FLOWS.index(flow), month.year, month.month])
+    value = np.where(traded, np.rint(scale * rng.uniform(0.6, 1.4, shape_)), 0).astype(np.int64)
+    quantity = value // (2 + (np.arange(n_codes) % 97))
+    return {"traded": traded, "measures": _measures(flow, value), "quantity": quantity}
+
+
+def _measures(flow: str, value: np.ndarray) -> dict[str, np.ndarray]:
+    """The value measures of a flow, derived from its main value (exact integer shares)."""
+    if flow == "exports":
+        return {"ALL_VAL_MO": value, "VES_VAL_MO": value * 6 // 10, "AIR_VAL_MO": value * 3 // 10}
+    return {
+        "GEN_VAL_MO": value,
+        "CON_VAL_MO": value * 98 // 100,
+        "DUT_VAL_MO": value * 4 // 10,
+        "CAL_DUT_MO": value * 12 // 1000,
+        "GEN_CIF_MO": value * 103 // 100,
+        "VES_VAL_MO": value * 6 // 10,
+        "AIR_VAL_MO": value * 3 // 10,
+    }
+
+
+def _encode(lines: list[str], header: list[str]) -> bytes:
+    # Every cell is ASCII digits, codes or catalog names: no escaping needed beyond json.dumps of
+    # the names (done once); the layout is the API's (one row per line).
+    return ("[" + ",\n".join([json.dumps(header), *lines]) + "]").encode()
+
+
+def write_bench_landing(root: Path, months: list[date], shape: BenchShape) -> dict[str, int]:
+    """Land every planned response of the months (totals, detail by chapter, names)."""
+    store = LandingStore(root)
+    codes = np.array(shape.codes())
+    chapter_columns = {c: np.flatnonzero(np.char.startswith(codes, c)) for c in CHAPTERS}
+    partner_cells = np.array([f'{json.dumps(code)},{json.dumps(name)},"DET"' for code, name, *_ in PARTNERS])
+    files = rows = 0
+    for month in months:
+        for flow in FLOWS:
+            data = _flow_month(shape, flow, month, len(codes))
+            for request in plan_month(flow, month, (shape.level,)):
+                params = request.params()
+                header = [*request.get_vars, "time", *(name for name, _ in params[2:])]
+                lines = _lines(request, flow, month, data, codes, chapter_columns, partner_cells)
+                body, status = (_encode(lines, header), 200) if lines else (b"", 204)
+                store.land(
+                    request,
+                    url=f"bench:{request.path}?{urlencode(params)}",
+                    status=status,
+                    body=body,
+                    header=header if lines else [],
+                    rows=len(lines),
+                    source="sample",  # synthetic, like the demo's sample (the accepted sources)
+                )
+                files += 1
+                rows += len(lines)
+    return {"files": files, "rows": rows}
+
+
+def _lines(request, flow, month, data, codes, chapter_columns, partner_cells) -> list[str]:
+    time_ = f'"{month_key(month)}"'
+    measures, traded = data["measures"], data["traded"]
+    if request.kind == "totals":
+        sums = [m.sum(axis=1) for m in measures.values()]
+        text = [[f'"{int(v[i])}"' for v in sums] for i in range(len(partner_cells))]
+        lines = [f"[{partner_cells[i]},{','.join(cells)},{time_}]" for i, cells in enumerate(text)]
+        world = ",".join(f'"{int(v.sum())}"' for v in sums)
+        return [*lines, f'["-","TOTAL FOR ALL COUNTRIES","DET",{world},{time_}]']
+    value = next(iter(measures.values()))
+    if request.kind == "names":
+        world = value.sum(axis=0)
+        level = f'"{request.level}"'
+        return [
+            f'["{code}","SYNTHETIC PRODUCT {code}","{int(world[j])}",{time_},{level}]'
+            for j, code in enumerate(codes)
+            if world[j] > 0
+        ]
+    columns = chapter_columns.get(request.prefix, np.array([], dtype=np.int64))  # 98, 99: none
+    ii, jj = np.nonzero(traded[:, columns])
+    jj = columns[jj]
+    cells = [m[ii, jj].astype(str) for m in measures.values()] + [data["quantity"][ii, jj].astype(str)]
+    unit = '"KG"' if flow == "exports" else '"NO"'
+    tail = f'"",{unit},{time_},"{request.level}"'
+    measure_text = ['","'.join(row) for row in zip(*cells, strict=True)]
+    # the API echoes the predicates: COMM_LVL and the row's own commodity code
+    return [
+        f'[{partner_cells[i]},"{codes[j]}","{m}",{tail},"{codes[j]}"]'
+        for i, j, m in zip(ii, jj, measure_text, strict=True)
+    ]
+
+
+def _rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def ingest_floor(store: LandingStore, month: date, levels: tuple[str, ...], scratch: Path) -> float:
+    """One read_json over the month's detail files of both flows, cells cast by position."""
+    from orchestration.lib.census_ingest import entries_to_load
+
+    con = duckdb.connect(str(scratch))
+    started = time.perf_counter()
+    for flow in FLOWS:
+        entries = [e for e in entries_to_load(store, flow, month, levels) if e.kind == "detail" and e.file]
+        header = entries[0].header
+        casts = [
+            f"cast(nullif(json[{i + 1}], '') as bigint) as c{i}" if name.endswith("_MO") else f"json[{i + 1}] as c{i}"
+            for i, name in enumerate(header)
+        ]
+        con.execute(
+            f"create or replace table floor_{flow} as select {', '.join(casts)} "
+            "from read_json($files, format='array', records=false) where json is distinct from $header",
+            {"files": [str(store.root / e.file) for e in entries], "header": header},
+        )
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def run_bench(
+    workdir: Path, *, level: str, traded_share: float, short_months: int, long_months: int, log=print
+) -> dict:
+    """Generate, then measure everything; returns the JSON-ready result."""
+    from orchestration.lib.census_ingest import ingest_flow
+    from orchestration.pipeline import RefreshRequest, refresh
+
+    shape = BenchShape(level, traded_share)
+    levels = (level,)
+    last = date(2026, 10, 1)
+    all_months = month_range(_months_before(last, long_months), last)
+    landing = workdir / "landing"
+    started = time.perf_counter()
+    generated = write_bench_landing(landing, all_months, shape)
+    log(f"generated {len(all_months)} months, {generated['rows']:,} rows in {time.perf_counter() - started:.0f} s")
+    store = LandingStore(landing)
+    result: dict = {"level": level, "rows_per_flow_month": rows_per_flow_month(shape), "generated": generated}
+
+    # ingest vs floor, on the newest month, into a fresh warehouse
+    wh = workdir / "ingest.duckdb"
+    t = time.perf_counter()
+    for flow in FLOWS:
+        ingest_flow(flow, [last], source="replay", levels=levels, store=store, warehouse_path=wh)
+    result["ingest_s"] = time.perf_counter() - t
+    result["ingest_floor_s"] = ingest_floor(store, last, levels, workdir / "floor.duckdb")
+    result["ingest_vs_floor"] = result["ingest_s"] / result["ingest_floor_s"]
+    log(f"ingest {result['ingest_s']:.2f} s, floor {result['ingest_floor_s']:.2f} s")
+
+    def timed_refresh(path: Path, span: list[date]) -> float:
+        gc.collect()
+        t = time.perf_counter()
+        refresh(
+            RefreshRequest(months=span, source="replay", levels=levels, landing_dir=landing, warehouse_path=path),
+            show_progress=False,
+        )
+        return time.perf_counter() - t
+
+    # monthly refresh with 1 year of history
+    short = all_months[-(short_months + 1) : -1]
+    timed_refresh(workdir / "short" / "warehouse.duckdb", short)
+    result["refresh_1y_s"] = timed_refresh(workdir / "short" / "warehouse.duckdb", [last])
+    log(f"refresh with {short_months} months of history: {result['refresh_1y_s']:.1f} s")
+
+    # backfill of the whole history but the last month, then the monthly refresh on top of it
+    long_path = workdir / "long" / "warehouse.duckdb"
+    history = all_months[:-1]
+    result["backfill_s"] = timed_refresh(long_path, history)
+    result["backfill_months"] = len(history)
+    result["backfill_peak_rss_mb"] = _rss_mb()
+    rss = result["backfill_peak_rss_mb"]
+    log(f"backfill of {len(history)} months: {result['backfill_s']:.0f} s, peak RSS {rss:.0f} MB")
+    result["refresh_10y_s"] = timed_refresh(long_path, [last])
+    result["history_years"] = round(long_months / 12, 2)
+    result["short_history_months"] = short_months
+    result["refresh_10y_vs_1y"] = result["refresh_10y_s"] / result["refresh_1y_s"]
+    log(f"refresh with {long_months} months of history: {result['refresh_10y_s']:.1f} s")
+
+    result["query_ms"] = cookbook_timings(long_path.parent / "serving.duckdb")
+    result["marts"] = mart_facts(long_path)
+    return result
+
+
+def _months_before(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def cookbook_timings(serving: Path, repeat: int = 5) -> dict[str, float]:
+    """Each cookbook recipe on the serving copy: one warm-up, then the median of `repeat` runs (ms)."""
+    from orchestration.lib.cookbook import recipes
+
+    con = duckdb.connect(str(serving), read_only=True)
+    timings = {}
+    try:
+        for name, sql in recipes().items():
+            try:
+                con.execute(sql).fetchall()
+            except duckdb.CatalogException:
+                continue  # the tariff recipes: the benchmark loads no tariff schedule
+            runs = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                con.execute(sql).fetchall()
+                runs.append((time.perf_counter() - t) * 1000)
+            timings[name] = round(statistics.median(runs), 2)
+    finally:
+        con.close()
+    return timings
+
+
+def mart_facts(warehouse: Path) -> dict:
+    """What the backfill built, for the test: months, and the world total checked against raw."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        months = con.execute("select count(distinct period) from marts.fct_bilateral_balance_monthly").fetchone()[0]
+        mart = con.execute(
+            "select sum(exports_usd) from marts.fct_bilateral_balance_monthly where partner_code = '-'"
+        ).fetchone()[0]
+        raw = con.execute(
+            "select sum(all_val_mo) from raw.census_exports where cty_code = '-' and comm_lvl = '-'"
+        ).fetchone()[0]
+        rows = con.execute("select count(*) from marts.fct_trade_monthly").fetchone()[0]
+    finally:
+        con.close()
+    return {"months": months, "world_exports_usd": int(mart), "raw_world_exports_usd": int(raw), "trade_rows": rows}
+
+
+def format_result(result: dict) -> str:
+    short_refresh = f"monthly refresh, {result['short_history_months']} months history (s)"
+    long_refresh = f"monthly refresh, {result['backfill_months']} months history (s)"
+    backfill = f"backfill, {result['backfill_months']} months (s)"
+    lines = [
+        f"{'measure':<38}{'value':>14}",
+        f"{'ingest, one month both flows (s)':<38}{result['ingest_s']:>14.2f}",
+        f"{'ingest floor: read_json + casts (s)':<38}{result['ingest_floor_s']:>14.2f}",
+        f"{'ingest / floor':<38}{result['ingest_vs_floor']:>14.2f}",
+        f"{short_refresh:<38}{result['refresh_1y_s']:>14.1f}",
+        f"{long_refresh:<38}{result['refresh_10y_s']:>14.1f}",
+        f"{'refresh long / 1 year':<38}{result['refresh_10y_vs_1y']:>14.2f}",
+        f"{backfill:<38}{result['backfill_s']:>14.0f}",
+        f"{'backfill peak RSS (MB)':<38}{result['backfill_peak_rss_mb']:>14.0f}",
+    ]
+    lines += [f"{f'query {name} (ms)':<38}{ms:>14.1f}" for name, ms in result["query_ms"].items()]
+    return "\n".join(lines)
+
+
+def write_json(result: dict, path: Path) -> None:
+    path.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")

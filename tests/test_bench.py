@@ -1,0 +1,72 @@
+"""The benchmark harness: the quick run writes every key, and the marts it built are right."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+
+from orchestration.lib.bench import BenchShape, _flow_month, write_bench_landing
+from orchestration.lib.landing import LandingStore
+
+KEYS = {
+    "ingest_s", "ingest_floor_s", "ingest_vs_floor", "refresh_1y_s", "refresh_10y_s", "refresh_10y_vs_1y",
+    "backfill_s", "backfill_months", "backfill_peak_rss_mb", "query_ms",
+}  # fmt: skip
+
+
+def test_generated_totals_are_the_sum_of_their_detail(tmp_path):
+    month = date(2026, 10, 1)
+    shape = BenchShape("HS6", 0.25)
+    write_bench_landing(tmp_path, [month], shape)
+    store = LandingStore(tmp_path)
+    entries = store.entries("exports", month)
+
+    def table(request_id):
+        return json.loads(gzip.open(store.root / entries[request_id].file).read())
+
+    totals = {row[0]: int(row[3]) for row in table("totals")[1:]}
+    detail: dict[str, int] = {}
+    for request_id, entry in entries.items():
+        if request_id.startswith("detail") and entry.file:
+            for row in table(request_id)[1:]:
+                detail[row[0]] = detail.get(row[0], 0) + int(row[4])
+    assert totals.pop("-") == sum(totals.values())
+    assert detail == totals
+    expected = _flow_month(shape, "exports", month, len(shape.codes()))["measures"]["ALL_VAL_MO"]
+    assert sum(totals.values()) == int(np.sum(expected))
+
+
+@pytest.mark.slow
+def test_the_quick_bench_reports_every_measure_and_builds_correct_marts(isolated_env, capsys):
+    from orchestration.cli import main
+
+    out = isolated_env / "bench.json"
+    assert main(["bench", "--quick", "--json", str(out), "--workdir", str(isolated_env / "bench")]) == 0
+    result = json.loads(out.read_text())
+    assert KEYS <= set(result)
+    assert all(result[k] > 0 for k in KEYS - {"query_ms"})
+    assert {"japan_balance", "japan_top_exports", "largest_deficits"} <= set(result["query_ms"])
+    marts = result["marts"]
+    assert marts["months"] == result["backfill_months"] + 1 == 4
+    assert marts["world_exports_usd"] == marts["raw_world_exports_usd"]
+    shape, months = BenchShape("HS6", 0.25), [date(2026, m, 1) for m in (7, 8, 9, 10)]
+    generated = sum(
+        int(_flow_month(shape, "exports", m, len(shape.codes()))["measures"]["ALL_VAL_MO"].sum()) for m in months
+    )
+    assert marts["world_exports_usd"] == generated
+    printed = capsys.readouterr().out
+    assert "ingest / floor" in printed and "backfill peak RSS (MB)" in printed
+
+
+def test_bench_refuses_a_workdir_in_use(isolated_env, capsys):
+    from orchestration.cli import main
+
+    (isolated_env / "busy").mkdir()
+    (isolated_env / "busy" / "keep.txt").write_text("mine")
+    assert main(["bench", "--quick", "--workdir", str(isolated_env / "busy")]) == 1
+    assert "is not empty" in capsys.readouterr().err
+    assert (isolated_env / "busy" / "keep.txt").read_text() == "mine"
