@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from pathlib import Path
 
 import duckdb
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Terminate a server process, killing it if it does not exit in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def offline_env(root: Path, landing: Path, key: str) -> dict[str, str]:
+    """Settings for a server process: its own warehouse and serving copy under `root`, the given
+    landing zone, and a Census API address that is never reachable."""
+    return {
+        "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
+        "SERVING_PATH": str(root / "serving.duckdb"),
+        "LANDING_DIR": str(landing),
+        "CENSUS_API_BASE_URL": "http://127.0.0.1:9/unreachable",
+        "CENSUS_API_KEY": key,
+    }
 
 
 def snapshot(path: Path, schemas: tuple[str, ...] = ("raw", "marts")) -> dict[str, tuple]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers import free_port
 
 
 def postgres_bin() -> Path | None:
@@ -44,12 +45,6 @@ class Postgres:
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def running_postgres(database: str = "dagster") -> Iterator[Postgres]:
     bin_dir = postgres_bin()
@@ -62,7 +57,7 @@ def running_postgres(database: str = "dagster") -> Iterator[Postgres]:
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
     if as_root:
         shutil.chown(root, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     try:
         subprocess.run(
             [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,18 +19,13 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, TEST_KEY
+from helpers import free_port, offline_env, stop
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts" / "dagster-ui"
 MONTH = date(2017, 1, 1)
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
@@ -56,14 +50,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path):
     home = root / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {
-        "DAGSTER_HOME": str(home),
-        "WAREHOUSE_PATH": str(root / "warehouse.duckdb"),
-        "SERVING_PATH": str(root / "serving.duckdb"),
-        "LANDING_DIR": str(sample_landing),
-        "CENSUS_API_BASE_URL": "http://127.0.0.1:9/unreachable",
-        "CENSUS_API_KEY": TEST_KEY,
-    }
+    env = {"DAGSTER_HOME": str(home), **offline_env(root, sample_landing, TEST_KEY)}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
             patch.setenv(name, value)
@@ -78,7 +65,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path):
             show_progress=False,
         )
 
-    port = _free_port()
+    port = free_port()
     log = root / "webserver.log"
     command = [str(Path(sys.executable).parent / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port)]
     command += ["-m", "orchestration.definitions"]
@@ -88,11 +75,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path):
         _wait_until_up(f"http://127.0.0.1:{port}/server_info", process, log)
         yield f"http://127.0.0.1:{port}", root / "warehouse.duckdb"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 @pytest.fixture(scope="module")

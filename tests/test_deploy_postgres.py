@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT, TEST_KEY
+from helpers import free_port, offline_env, stop
 from postgres import postgres_bin, running_postgres
 
 pytestmark = pytest.mark.skipif(
@@ -35,12 +35,6 @@ MONTHS = (date(2017, 1, 1), date(2017, 2, 1))
 def postgres():
     with running_postgres() as server:
         yield server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _write_home(home: Path, *, docker_launcher: bool) -> dict:
@@ -93,14 +87,6 @@ def _wait_for_grpc(port: int, env: dict, process: subprocess.Popen, log: Path) -
     pytest.fail(f"the gRPC server did not answer:\n{log.read_text()[-3000:]}")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
     postgres, sample_landing, tmp_path, monkeypatch
 ):
@@ -114,7 +100,7 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
     _write_home(home, docker_launcher=False)
     for name, value in postgres.env().items():
         monkeypatch.setenv(name, value)  # this process reads the same instance
-    port = _free_port()
+    port = free_port()
     workspace = yaml.safe_load((ROOT / "deploy" / "workspace.yaml").read_text())
     workspace["load_from"][0]["grpc_server"].update(host="127.0.0.1", port=port)
     (tmp_path / "workspace.yaml").write_text(yaml.safe_dump(workspace))
@@ -122,11 +108,7 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
         **os.environ,
         **postgres.env(),
         "DAGSTER_HOME": str(home),
-        "WAREHOUSE_PATH": str(tmp_path / "warehouse.duckdb"),
-        "SERVING_PATH": str(tmp_path / "serving.duckdb"),
-        "LANDING_DIR": str(sample_landing),
-        "CENSUS_API_BASE_URL": "http://127.0.0.1:9/unreachable",
-        "CENSUS_API_KEY": TEST_KEY,
+        **offline_env(tmp_path, sample_landing, TEST_KEY),
     }
     ingest = {"source": "replay", "levels": list(SAMPLE_LEVELS)}
     run_config = json.dumps({"ops": {"census_exports": {"config": ingest}, "census_imports": {"config": ingest}}})
@@ -207,8 +189,8 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
         assert not list(home.glob("**/*.db"))
     finally:
         if daemon is not None:
-            _stop(daemon)
-        _stop(grpc)
+            stop(daemon)
+        stop(grpc)
 
 
 def _extension_or_skip(*names: str) -> None:

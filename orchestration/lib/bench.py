@@ -29,7 +29,7 @@ import numpy as np
 
 from orchestration.lib.census_plan import FLOWS, plan_month
 from orchestration.lib.landing import LandingStore
-from orchestration.lib.periods import month_key, month_range
+from orchestration.lib.periods import add_months, month_key, month_range
 from orchestration.lib.sample_catalog import PARTNERS
 
 SEED = 20_261_128
@@ -186,7 +186,7 @@ def run_bench(
     shape = BenchShape(level, traded_share)
     levels = (level,)
     last = date(2026, 10, 1)
-    all_months = month_range(_months_before(last, long_months), last)
+    all_months = month_range(add_months(last, -long_months), last)
     landing = workdir / "landing"
     started = time.perf_counter()
     generated = write_bench_landing(landing, all_months, shape)
@@ -236,11 +236,6 @@ def run_bench(
     result["query_ms"] = cookbook_timings(long_path.parent / "serving.duckdb")
     result["marts"] = mart_facts(long_path)
     return result
-
-
-def _months_before(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 - count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def cookbook_timings(serving: Path, repeat: int = 5) -> dict[str, float]:
