@@ -154,7 +154,8 @@ def _rss_mb() -> float:
 
 
 def ingest_floor(store: LandingStore, month: date, levels: tuple[str, ...], scratch: Path) -> float:
-    """One read_json over the month's detail files of both flows, cells cast by position."""
+    """One read_json over the month's detail files of both flows, cells cast by position: the
+    fastest native read (the row type declared, so DuckDB samples nothing)."""
     from orchestration.lib.census_ingest import entries_to_load
 
     con = duckdb.connect(str(scratch))
@@ -168,12 +169,12 @@ def ingest_floor(store: LandingStore, month: date, levels: tuple[str, ...], scra
         ]
         con.execute(
             f"create or replace table floor_{flow} as select {', '.join(casts)} "
-            "from read_json($files, format='array', records=false) where json is distinct from $header",
+            "from read_json($files, format='array', records=false, columns={'json': 'VARCHAR[]'}) "
+            "where json is distinct from $header",
             {"files": [str(store.root / e.file) for e in entries], "header": header},
         )
-    elapsed = time.perf_counter() - started
-    con.close()
-    return elapsed
+    con.close()  # written to disk, as a load is
+    return time.perf_counter() - started
 
 
 def run_bench(

@@ -58,7 +58,7 @@ class HtsLandingStore(ContentStore):
         if release != RELEASE_LIST:
             check_release_name(release)
         folder = self._folder(self.release_dir(release))
-        digest, relative = self._store(folder, part, body)
+        digest, relative, _ = self._store(folder, part, body)
         manifest = folder / MANIFEST
         previous = self._previous(manifest, HtsLandedEntry, "part", part)
         if previous and previous.sha256 == digest:

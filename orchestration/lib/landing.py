@@ -41,6 +41,9 @@ class LandedEntry:
     file: str | None  # relative to the landing root; None for a 204 (no rows)
     source: str  # census_api | sample
     header: list[str] = field(default_factory=list)
+    # sha256 of the gzip file's bytes: checked before a load without decompressing (entries
+    # landed before it existed are checked against `sha256`, the body's)
+    file_sha256: str | None = None
 
 
 def utc_now() -> str:
@@ -81,13 +84,19 @@ class ContentStore:
             raise LandingError(f"cannot create landing folder {folder}: {error.strerror}") from None
         return folder
 
-    def _store(self, folder: Path, stem: str, body: bytes) -> tuple[str, str]:
-        """(sha256, file relative to the root) of a body, written once per distinct content."""
+    def _store(self, folder: Path, stem: str, body: bytes) -> tuple[str, str, str]:
+        """(sha256 of the body, file relative to the root, sha256 of the file), the file written
+        once per distinct content."""
         digest = hashlib.sha256(body).hexdigest()
         target = folder / f"{stem}-{digest[:12]}.json.gz"
-        if not target.exists():
-            self._write_atomic(target, body)
-        return digest, target.relative_to(self.root).as_posix()
+        if target.exists():
+            stored = target.read_bytes()
+        else:
+            # mtime=0: the same body always gives the same bytes on disk. Level 6, not gzip's 9: a
+            # fifth of the time for files 3 % larger (an HS10 month is ~400 responses).
+            stored = gzip.compress(body, compresslevel=6, mtime=0)
+            self._write_atomic(target, stored)
+        return digest, target.relative_to(self.root).as_posix(), hashlib.sha256(stored).hexdigest()
 
     @staticmethod
     def _latest(manifest: Path, factory, key: str) -> dict:
@@ -103,12 +112,19 @@ class ContentStore:
                 latest[getattr(entry, key)] = entry
         return latest
 
-    def verify_file(self, file: str, sha256: str, remedy: str) -> Path:
-        """The file, after checking it still holds what the manifest recorded."""
+    def verify_file(self, file: str, sha256: str, remedy: str, file_sha256: str | None = None) -> Path:
+        """The file, after checking it still holds what the manifest recorded: its bytes when their
+        hash is recorded (no decompression), else its decompressed body."""
         path = self.root / file
+        if file_sha256:
+            sha256 = file_sha256
         try:
-            with gzip.open(path, "rb") as handle:
-                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            if file_sha256:
+                with open(path, "rb") as handle:
+                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            else:
+                with gzip.open(path, "rb") as handle:
+                    digest = hashlib.file_digest(handle, "sha256").hexdigest()
         except FileNotFoundError:
             raise LandingError(f"landing file {file} listed in the manifest is missing") from None
         except (OSError, EOFError) as error:
@@ -121,13 +137,10 @@ class ContentStore:
         return path
 
     @staticmethod
-    def _write_atomic(target: Path, body: bytes) -> None:
+    def _write_atomic(target: Path, stored: bytes) -> None:
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        # mtime=0: the same body always gives the same bytes on disk. Level 6, not gzip's 9: a fifth
-        # of the time for files 3 % larger (an HS10 month is ~400 responses).
         with open(temporary, "wb") as raw:
-            with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0, filename="") as handle:
-                handle.write(body)
+            raw.write(stored)
             raw.flush()
             os.fsync(raw.fileno())
         os.replace(temporary, target)
@@ -166,7 +179,9 @@ class LandingStore(ContentStore):
         fetched_at: str | None = None,
     ) -> LandedEntry:
         folder = self._folder(self.month_dir(request.flow, request.month))
-        digest, relative = self._store(folder, request.request_id, body) if status != 204 else (None, None)
+        digest, relative, file_digest = (
+            self._store(folder, request.request_id, body) if status != 204 else (None, None, None)
+        )
         manifest = folder / MANIFEST
         previous = self._previous(manifest, LandedEntry, "request_id", request.request_id)
         if previous and (previous.status, previous.sha256) == (status, digest):
@@ -188,6 +203,7 @@ class LandingStore(ContentStore):
             file=relative,
             source=source,
             header=list(header),
+            file_sha256=file_digest,
         )
         self._remember(manifest, "request_id", entry)
         return entry
@@ -198,4 +214,4 @@ class LandingStore(ContentStore):
 
     def verify(self, entry: LandedEntry) -> Path:
         self.path_of(entry)
-        return self.verify_file(entry.file, entry.sha256, "fetch the month again with --refetch")
+        return self.verify_file(entry.file, entry.sha256, "fetch the month again with --refetch", entry.file_sha256)

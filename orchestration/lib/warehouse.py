@@ -85,45 +85,60 @@ class MonthLoad:
     unchanged: bool = False  # the landed responses were those of the latest vintage already
 
 
-def _cell(column: Column, positions: dict[str, int]) -> str:
+def _ref(position: int) -> str:
+    """The column of _landing holding the response's cell at this (1-based) position."""
+    return f"c{position}"
+
+
+def _json_cell(position: int) -> str:
+    return f"json[{position}]"
+
+
+def _cell(column: Column, positions: dict[str, int], ref=_ref) -> str:
     if column.source is None:
         return "null" if column.constant is None else f"'{column.constant}'"
-    cell = f"r[{positions[column.source]}]"
+    cell = ref(positions[column.source])
     return f"cast(nullif({cell}, '') as bigint)" if column.sql_type == "BIGINT" else cell
 
 
-def _period_cell(positions: dict[str, int]) -> str:
+def _period_cell(positions: dict[str, int], ref=_ref) -> str:
     if "time" in positions:
-        return f"r[{positions['time']}]"
-    return f"r[{positions['YEAR']}] || '-' || r[{positions['MONTH']}]"
+        return ref(positions["time"])
+    return f"{ref(positions['YEAR'])} || '-' || {ref(positions['MONTH'])}"
 
 
-def _validate(con, spec: TableSpec, positions: dict[str, int], month: str, where: str) -> None:
-    """Fail on cells that cannot be what their column says, naming column and value."""
-    checks = [
-        (
-            f"{_period_cell(positions)} is distinct from $month",
-            f"rows for another month than {month} (time column)",
-            _period_cell(positions),
-        )
-    ]
+def _used_positions(spec: TableSpec, positions: dict[str, int]) -> list[int]:
+    names = [c.source for c in spec.columns if c.source] + [n for n in ("time", "YEAR", "MONTH") if n in positions]
+    return sorted({positions[name] for name in names})
+
+
+def _checks(spec: TableSpec, cell_of, month: str, *, typed: bool) -> list[tuple[str, str, str]]:
+    """(failing condition, problem, cell to quote) for each rule a response's rows must keep.
+    `cell_of(source)` is the SQL of an API variable's text cell. With `typed`, the rules the
+    insert's casts already enforce (the month, numbers that are numbers) are left out."""
+    checks = []
+    if not typed:
+        period = cell_of("period")
+        checks.append((f"{period} is distinct from $month", f"rows for another month than {month} (time column)", period))
     for column in spec.columns:
         if column.source is None:
             continue
-        cell = f"r[{positions[column.source]}]"
+        cell = cell_of(column.source)
         if column.sql_type == "BIGINT":
-            checks.append(
-                (
-                    f"nullif({cell}, '') is not null and try_cast({cell} as bigint) is null",
-                    f"non-numeric value in {column.source}",
-                    cell,
+            if not typed:
+                checks.append(
+                    (
+                        f"nullif({cell}, '') is not null and try_cast({cell} as bigint) is null",
+                        f"non-numeric value in {column.source}",
+                        cell,
+                    )
                 )
-            )
             checks.append((f"try_cast({cell} as bigint) < 0", f"negative value in {column.source}", cell))
         elif column.source in ("CTY_CODE", "COMM_LVL") or column.name in ("commodity", "e_commodity", "i_commodity"):
             checks.append((f"coalesce({cell}, '') = ''", f"empty {column.source}", cell))
-    if "CTY_CODE" in spec.required:
-        cell = f"r[{positions['CTY_CODE']}]"
+    sources = {c.source for c in spec.columns if c.source}
+    if "CTY_CODE" in sources:
+        cell = cell_of("CTY_CODE")
         # Schedule C codes are four digits; groupings 0xxx or nXXX; the world is `-`
         checks.append(
             (
@@ -133,8 +148,8 @@ def _validate(con, spec: TableSpec, positions: dict[str, int], month: str, where
             )
         )
     commodity = next((c for c in spec.columns if c.name in ("commodity", "e_commodity", "i_commodity")), None)
-    if commodity and commodity.source and "COMM_LVL" in positions:
-        cell, level = f"r[{positions[commodity.source]}]", f"r[{positions['COMM_LVL']}]"
+    if commodity and commodity.source and "COMM_LVL" in sources:
+        cell, level = cell_of(commodity.source), cell_of("COMM_LVL")
         # an HS code that lost its leading zero (read as a number somewhere) no longer fits its level
         checks.append(
             (
@@ -144,33 +159,58 @@ def _validate(con, spec: TableSpec, positions: dict[str, int], month: str, where
                 cell,
             )
         )
+    return checks
+
+
+def _first_problem(con, checks, relation: str, parameters: dict, where: str) -> ParseError | None:
     selects = ", ".join(f"count(*) filter ({test}), any_value({cell}) filter ({test})" for test, _, cell in checks)
-    counts = con.execute(f"select {selects} from _landing", {"month": month}).fetchone()
+    counts = con.execute(f"select {selects} from {relation}", parameters).fetchone()
     for index, (_, problem, _) in enumerate(checks):
         bad, example = counts[2 * index], counts[2 * index + 1]
         if bad:
-            raise ParseError(f"{where}: {bad} row{'s' if bad > 1 else ''} with {problem} (e.g. {example!r})")
+            return ParseError(f"{where}: {bad} row{'s' if bad > 1 else ''} with {problem} (e.g. {example!r})")
+    return None
+
+
+class _Rejected(Exception):
+    """The fast load found bad rows: the month is rolled back, then diagnose() names them."""
+
+    def __init__(self, spec: TableSpec, entries: list[LandedEntry], error: str | None):
+        super().__init__(error)
+        self.spec, self.entries, self.error = spec, entries, error
+
+
+def _read_json(files_parameter: str = "$files") -> str:
+    # Each response is an array of string arrays. Declaring that type skips read_json's schema
+    # sampling, which costs as much as the read itself.
+    return (
+        f"read_json({files_parameter}, format='array', records=false, filename=true, "
+        "columns={'json': 'VARCHAR[]'})"
+    )
+
+
+def _where(entries: list[LandedEntry]) -> str:
+    return f"{entries[0].flow} {entries[0].month} {entries[0].request_id}" + (
+        f" (+{len(entries) - 1} files)" if len(entries) > 1 else ""
+    )
 
 
 def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[LandedEntry], load: MonthLoad) -> None:
     """Insert the rows of landed responses that share one header into raw.<spec.table>
-    (the caller owns the transaction)."""
+    (the caller owns the transaction and rolls it back on _Rejected).
+
+    One pass: the files are read, cast and inserted by one statement, as fast as DuckDB reads
+    them. A cell that cannot be cast or a row of another month fails that statement; the other
+    rules are checked on the rows just inserted. Either way diagnose() then names the problem."""
     header = entries[0].header
-    where = f"{entries[0].flow} {entries[0].month} {entries[0].request_id}" + (
-        f" (+{len(entries) - 1} files)" if len(entries) > 1 else ""
-    )
+    where = _where(entries)
     header_map = map_header(header, spec.required, also_known=spec.requested_not_stored, where=where)
     load.unknown_columns.update(header_map.unknown)
     load.duplicated_columns.update(header_map.duplicates)
+    positions = header_map.positions
     paths = [str(store.verify(entry)) for entry in entries]
     con.execute(
-        "create or replace temp table _landing as "
-        "select json as r, filename as f from read_json($files, format='array', records=false, filename=true) "
-        "where json is distinct from $header",
-        {"files": paths, "header": header},
-    )
-    con.execute(
-        "create or replace temp table _files as select unnest($paths::varchar[]) as f, "
+        "create or replace temp table _files as select unnest($paths::varchar[]) as filename, "
         "unnest($landed::varchar[]) as landed_file, unnest($sources::varchar[]) as source, "
         "unnest($vintages::timestamp[]) as vintage",
         {
@@ -182,19 +222,52 @@ def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[Landed
             ],
         },
     )
-    _validate(con, spec, header_map.positions, entries[0].month, where)
+    month = entries[0].month
     names = ", ".join(["period"] + [c.name for c in spec.columns] + [name for name, _ in META_COLUMNS])
+    # period is NOT NULL: a row of another month makes the insert fail
+    period = f"case when {_period_cell(positions, _json_cell)} = $month then $period end"
     cells = ", ".join(
-        [f"cast({_period_cell(header_map.positions)} || '-01' as date)"]
-        + [_cell(c, header_map.positions) for c in spec.columns]
+        [period]
+        + [_cell(c, positions, _json_cell) for c in spec.columns]
         + ["_files.source", "_files.landed_file", "_files.vintage", "$loaded_at"]
     )
-    inserted = con.execute(
-        f"insert into raw.{spec.table} ({names}) select {cells} from _landing join _files using (f)",
-        {"loaded_at": datetime.now(UTC).replace(tzinfo=None)},
-    ).fetchone()[0]
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    parameters = {"files": paths, "header": header, "month": month, "period": date.fromisoformat(f"{month}-01")}
+    # The other rules stop the statement too (error() in a CASE, which keeps the header row out
+    # of them): no second pass over the rows.
+    rules = " or ".join(f"({test})" for test, _, _ in _checks(spec, lambda v: _json_cell(positions[v]), month, typed=True))
+    keep = f"case when json is not distinct from $header then false when {rules or 'false'} then error('rejected') else true end"
+    try:
+        inserted = con.execute(
+            f"insert into raw.{spec.table} ({names}) select {cells} from {_read_json()} as j "
+            f"join _files using (filename) where {keep}",
+            {**parameters, "loaded_at": loaded_at},
+        ).fetchone()[0]
+    except (duckdb.ConversionException, duckdb.ConstraintException, duckdb.InvalidInputException) as error:
+        raise _Rejected(spec, entries, str(error).splitlines()[0]) from None
     load.rows[spec.table] = load.rows.get(spec.table, 0) + inserted
     load.files += len(entries)
+
+
+def diagnose(con, store: LandingStore, rejected: _Rejected) -> ParseError:
+    """What is wrong with rejected responses, in one line naming column and value: their cells
+    are read as text and every rule checked (the slow path, taken only for bad input)."""
+    spec, entries = rejected.spec, rejected.entries
+    header, where = entries[0].header, _where(entries)
+    positions = map_header(header, spec.required, also_known=spec.requested_not_stored, where=where).positions
+    cells = ", ".join(f"json[{p}] as {_ref(p)}" for p in _used_positions(spec, positions))
+    con.execute(
+        f"create or replace temp table _landing as select {cells} from {_read_json()} "
+        "where json is distinct from $header",
+        {"files": [str(store.root / entry.file) for entry in entries], "header": header},
+    )
+    try:
+        sources = {"period": _period_cell(positions)}
+        checks = _checks(spec, lambda source: sources.get(source) or _ref(positions[source]), entries[0].month, typed=False)
+        problem = _first_problem(con, checks, "_landing", {"month": entries[0].month}, where)
+    finally:
+        con.execute("drop table if exists _landing")
+    return problem or ParseError(f"{where}: {rejected.error or 'rows that cannot be loaded'}")
 
 
 def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedEntry]) -> MonthLoad:
@@ -227,11 +300,13 @@ def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedE
         load.vintage = vintage + 1
         failpoint("load")
         con.execute("commit")
+    except _Rejected as rejected:
+        con.execute("rollback")
+        raise diagnose(con, store, rejected) from None
     except BaseException:
         con.execute("rollback")
         raise
     finally:
-        con.execute("drop table if exists _landing")
         con.execute("drop table if exists _files")
     return load
 

@@ -1,4 +1,6 @@
+import dataclasses
 import gzip
+import hashlib
 import json
 from datetime import date
 
@@ -58,6 +60,27 @@ def test_a_204_is_recorded_without_a_file(tmp_path):
 def test_a_tampered_file_is_detected(tmp_path):
     store = LandingStore(tmp_path)
     entry = land(store)
+    store.path_of(entry).write_bytes(gzip.compress(BODY.replace(b'"5"', b'"6"')))
+    with pytest.raises(LandingError, match="does not match its manifest"):
+        store.verify(entry)
+
+
+def test_the_file_hash_is_recorded_and_checked_without_decompressing(tmp_path):
+    store = LandingStore(tmp_path)
+    entry = land(store)
+    stored = store.path_of(entry).read_bytes()
+    assert entry.file_sha256 == hashlib.sha256(stored).hexdigest() != entry.sha256
+    # the same body compressed otherwise is another file: the manifest no longer vouches for it
+    store.path_of(entry).write_bytes(gzip.compress(BODY, compresslevel=1, mtime=1))
+    with pytest.raises(LandingError, match="does not match its manifest"):
+        store.verify(entry)
+
+
+def test_entries_landed_before_the_file_hash_are_checked_by_their_body(tmp_path):
+    store = LandingStore(tmp_path)
+    entry = dataclasses.replace(land(store), file_sha256=None)
+    store.path_of(entry).write_bytes(gzip.compress(BODY, compresslevel=1, mtime=1))
+    assert store.verify(entry) == store.path_of(entry)  # same body: still what was landed
     store.path_of(entry).write_bytes(gzip.compress(BODY.replace(b'"5"', b'"6"')))
     with pytest.raises(LandingError, match="does not match its manifest"):
         store.verify(entry)
