@@ -67,7 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="a small run (HS6, 4 months) for CI and tests")
     bench.add_argument("--years", type=int, default=10, help="years of history for the long refresh and backfill")
     bench.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")
-    bench.add_argument("--workdir", metavar="DIR", help="where to generate and build (default: a temporary folder)")
+    bench.add_argument(
+        "--workdir", metavar="DIR",
+        help="where to generate and build (default: a temporary folder); a folder of an earlier run "
+        "is reused: its generated landing zone is kept when the shape matches, its warehouses rebuilt",
+    )  # fmt: skip
 
     sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse and print the result")
     sql.add_argument("query", help='e.g. "select * from marts.fct_bilateral_balance_monthly limit 5"')
@@ -178,13 +182,12 @@ def cmd_bench(args: argparse.Namespace) -> None:
     import shutil
     import tempfile
 
-    from orchestration.lib.bench import format_result, run_bench, write_json
+    from orchestration.lib.bench import format_result, prepare_workdir, run_bench, write_json
 
     if args.years < 2 or args.years > 16:
         raise InputError(f"--years {args.years}: choose 2 to 16 (the long history must exceed the 1-year one)")
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="trade-warehouse-bench-"))
-    if workdir.exists() and any(workdir.iterdir()):
-        raise InputError(f"--workdir {workdir} is not empty: the benchmark needs a fresh folder")
+    prepare_workdir(workdir)
     if args.quick:
         plan = {"level": "HS6", "traded_share": 0.25, "short_months": 1, "long_months": 3}
     else:

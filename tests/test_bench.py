@@ -58,8 +58,17 @@ def test_the_quick_bench_reports_every_measure_and_builds_correct_marts(isolated
         int(_flow_month(shape, "exports", m, len(shape.codes()))["measures"]["ALL_VAL_MO"].sum()) for m in months
     )
     assert marts["world_exports_usd"] == generated
+    # the monthly refresh published incrementally, and the copy is the warehouse's marts exactly
+    assert result["publish_incremental"] is True and marts["serving_matches_warehouse"] is True
+    targets = result["target_query_ms"]
+    assert targets["balance_history_one_partner_rows"] == 4  # Japan, every month
+    assert targets["top20_hs4_yoy_one_partner_year_rows"] == 20
     printed = capsys.readouterr().out
     assert "ingest / floor" in printed and "backfill peak RSS (MB)" in printed
+    # run again in the same folder: the generated landing zone is reused, the warehouses rebuilt
+    assert main(["bench", "--quick", "--json", str(out), "--workdir", str(isolated_env / "bench")]) == 0
+    assert "reusing the landing zone" in capsys.readouterr().out
+    assert json.loads(out.read_text())["marts"] == marts
 
 
 def test_bench_refuses_a_workdir_in_use(isolated_env, capsys):
@@ -70,3 +79,8 @@ def test_bench_refuses_a_workdir_in_use(isolated_env, capsys):
     assert main(["bench", "--quick", "--workdir", str(isolated_env / "busy")]) == 1
     assert "is not empty" in capsys.readouterr().err
     assert (isolated_env / "busy" / "keep.txt").read_text() == "mine"
+    # a folder holding a landing zone the benchmark did not generate is refused too
+    (isolated_env / "busy" / "keep.txt").unlink()
+    (isolated_env / "busy" / "landing").mkdir()
+    assert main(["bench", "--quick", "--workdir", str(isolated_env / "busy")]) == 1
+    assert "is not empty" in capsys.readouterr().err and (isolated_env / "busy" / "landing").is_dir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -12,7 +13,8 @@ import duckdb
 import pytest
 from conftest import ROOT, TEST_KEY
 
-from orchestration.lib.serving import publish
+from orchestration.lib.bench import fingerprints
+from orchestration.lib.serving import publish, state_path
 
 COMPAT_PYTHON = ROOT / ".venv-duckdb14" / "bin" / "python"
 
@@ -87,6 +89,55 @@ def test_a_reader_of_the_old_copy_keeps_reading_while_a_new_one_is_swapped_in(de
     assert old.execute("select count(*) from marts.dim_country").fetchone()[0] == before
     old.close()
     assert not list(tmp_path.glob(".serving.duckdb.*"))  # no half-written file left behind
+
+
+def test_a_publish_replaces_only_the_months_dbt_rewrote(demo_warehouse, tmp_path):
+    warehouse, target = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb"
+    shutil.copyfile(demo_warehouse, warehouse)
+    assert not publish(warehouse, target).incremental  # the first copy is made whole
+    # what a dbt run for March 2017 leaves behind: the month rewritten, and the ledger saying so
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.fct_trade_monthly set value_usd = value_usd + 7 "
+            "where period = date '2017-03-01' and partner_code = '5880'"
+        )
+        con.execute(
+            "insert into staging.mart_changes "
+            "select nextval('staging.mart_change_id'), 'fct_trade_monthly', date '2017-03-01', now()"
+        )
+    parquet = tmp_path / "parquet" / "fct_trade_monthly"
+    kept = (parquet / "year=2016" / "data_0.parquet").stat().st_ino
+    second = publish(warehouse, target)
+    assert second.incremental and second.replaced["fct_trade_monthly"] == [date(2017, 3, 1)]
+    assert "fct_product_flows" not in second.replaced  # untouched: kept from the previous copy
+    assert second.replaced["dim_country"] is None  # small marts are copied whole
+    assert fingerprints(target) == fingerprints(warehouse)
+    assert (parquet / "year=2016" / "data_0.parquet").stat().st_ino == kept  # linked, not written again
+    with duckdb.connect() as con:
+        japan = con.execute(
+            "select sum(value_usd) from read_parquet($p) where partner_code = '5880' and period = date '2017-03-01'",
+            {"p": str(parquet / "year=2017" / "*.parquet")},
+        ).fetchone()[0]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert (
+            japan
+            == con.execute(
+                "select sum(value_usd) from marts.fct_trade_monthly where partner_code = '5880' "
+                "and period = date '2017-03-01'"
+            ).fetchone()[0]
+        )
+    if COMPAT_PYTHON.exists():  # still a DuckDB 1.4 file after being written in place
+        script = (
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+            "print(con.execute('select count(*) from marts.fct_trade_monthly').fetchone()[0])"
+        )
+        result = subprocess.run([str(COMPAT_PYTHON), "-c", script, str(target)], capture_output=True, text=True)
+        assert result.returncode == 0 and int(result.stdout) == second.tables["fct_trade_monthly"], result.stderr
+    # a state that does not match the warehouse's ledger (another warehouse, a lost ledger): whole again
+    state = state_path(target)
+    state.write_text(state.read_text().replace('"last_changed_at": "', '"last_changed_at": "1999'))
+    third = publish(warehouse, target)
+    assert not third.incremental and fingerprints(target) == fingerprints(warehouse)
 
 
 def test_the_report_has_three_charts_and_a_page(demo_warehouse):

@@ -5,10 +5,18 @@ written in an older storage format (default v1.4.0: DuckDB 1.4 LTS and every 2.x
 then replaces the previous copy with one rename. A reader that had the old copy open keeps
 reading it; new connections see the new one. Each mart is also exported as Parquet (by year where
 it has months), swapped in the same way.
+
+Incremental: dbt records in staging.mart_changes which months of which mart a run rewrote (see
+macros/mart_changes.sql). When the previous copy was made from the same warehouse, publish starts
+from a file copy of it and replaces only those months, and rewrites only those years' Parquet
+(the other years' files are hard-linked). The small marts are copied whole every time. A state
+file beside the copy records how far into the ledger the copy is; without it (or when anything
+does not match) the copy is made whole, as the first time.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.errors import InputError, WarehouseBusy, WarehouseError
+from orchestration.lib.settings import duckdb_config
 
 SCHEMA = "marts"
 STORAGE_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
@@ -30,6 +39,19 @@ class Published:
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows
     storage_version: str = ""
     bytes: int = 0
+    incremental: bool = False  # started from the previous copy
+    # table -> months replaced (None: the whole table) in an incremental publish
+    replaced: dict[str, list | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Ledger:
+    """What staging.mart_changes says: changes after the copy's state, and the marts it tracks."""
+
+    last_id: int
+    last_at: str
+    tracked: frozenset[str]  # marts that record their months (incremental by month)
+    changed: dict[str, set | None]  # mart -> months rewritten since the state (None: all)
 
 
 def _literal(text: str) -> str:
@@ -47,6 +69,52 @@ def _remove(path: Path) -> None:
             candidate.unlink()
 
 
+def state_path(serving: Path) -> Path:
+    return serving.with_name(f".{serving.stem}.publish-state.json")
+
+
+def _read_state(serving: Path) -> dict | None:
+    try:
+        return json.loads(state_path(serving).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _read_ledger(con, state: dict | None) -> _Ledger | None:
+    """The ledger's changes after the state; None when there is no ledger yet."""
+    exists = con.execute(
+        "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = 'staging' "
+        "and table_name = 'mart_changes'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    last = con.execute(
+        "select change_id, cast(changed_at as varchar) from wh.staging.mart_changes order by change_id desc limit 1"
+    ).fetchone() or (0, "")
+    tracked = frozenset(r[0] for r in con.execute("select distinct relation from wh.staging.mart_changes").fetchall())
+    changed: dict[str, set | None] = {}
+    since = state["last_change_id"] if state else 0
+    for relation, period in con.execute(
+        "select relation, period from wh.staging.mart_changes where change_id > $since", {"since": since}
+    ).fetchall():
+        if period is None:
+            changed[relation] = None
+        elif changed.get(relation, set()) is not None:
+            changed.setdefault(relation, set()).add(period)
+    return _Ledger(last[0], last[1], tracked, changed)
+
+
+def _continues(con, state: dict | None, warehouse: Path, storage_version: str) -> bool:
+    """Whether the previous copy was made from this warehouse's ledger, in this storage version."""
+    if not state or state.get("warehouse") != str(warehouse) or state.get("storage_version") != storage_version:
+        return False
+    row = con.execute(
+        "select cast(changed_at as varchar) from wh.staging.mart_changes where change_id = $id",
+        {"id": state.get("last_change_id")},
+    ).fetchone()
+    return bool(row) and row[0] == state.get("last_changed_at")
+
+
 def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") -> Published:
     if not STORAGE_VERSION.match(storage_version):
         raise InputError(f"SERVING_STORAGE_VERSION {storage_version!r} is not a version such as v1.4.0")
@@ -56,7 +124,7 @@ def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") 
     temporary = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
     _remove(temporary)
     result = Published(serving, serving.parent / "parquet", storage_version=storage_version)
-    con = duckdb.connect()
+    con = duckdb.connect(config=duckdb_config())
     try:
         try:
             con.execute("attach $path as wh (read_only)", {"path": str(warehouse)})
@@ -64,26 +132,17 @@ def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") 
             raise WarehouseBusy(
                 f"cannot read warehouse {warehouse} to publish it: {str(error).splitlines()[0]}"
             ) from None
-        con.execute(f"attach $path as pub (storage_version '{storage_version}')", {"path": str(temporary)})
-        con.execute(f"create schema pub.{SCHEMA}")
-        tables = con.execute(
-            "select table_name, comment from duckdb_tables() where database_name = 'wh' and schema_name = $s "
-            "order by table_name",
-            {"s": SCHEMA},
-        ).fetchall()
-        for table, comment in tables:
-            target = f"pub.{SCHEMA}.{_ident(table)}"
-            con.execute(f"create table {target} as from wh.{SCHEMA}.{_ident(table)}")
-            if comment:
-                con.execute(f"comment on table {target} is {_literal(comment)}")
-            result.tables[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
-        for table, column, comment in con.execute(
-            "select table_name, column_name, comment from duckdb_columns() "
-            "where database_name = 'wh' and schema_name = $s and comment is not null",
-            {"s": SCHEMA},
-        ).fetchall():
-            if table in result.tables:
-                con.execute(f"comment on column pub.{SCHEMA}.{_ident(table)}.{_ident(column)} is {_literal(comment)}")
+        state = _read_state(serving)
+        ledger = _read_ledger(con, state)
+        result.incremental = bool(ledger and serving.exists() and _continues(con, state, warehouse, storage_version))
+        if result.incremental:
+            shutil.copyfile(serving, temporary)
+            con.execute("attach $path as pub", {"path": str(temporary)})
+        else:
+            con.execute(f"attach $path as pub (storage_version '{storage_version}')", {"path": str(temporary)})
+            con.execute(f"create schema pub.{SCHEMA}")
+        _copy_tables(con, result, ledger if result.incremental else None)
+        _copy_comments(con, result)
         _copy_table_macros(con)
         con.execute("checkpoint pub")
         _export_parquet(con, result)
@@ -91,7 +150,86 @@ def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") 
         con.close()
     os.replace(temporary, serving)
     result.bytes = serving.stat().st_size
+    _write_state(serving, warehouse, storage_version, ledger)
     return result
+
+
+def _write_state(serving: Path, warehouse: Path, storage_version: str, ledger: _Ledger | None) -> None:
+    path = state_path(serving)
+    if ledger is None:
+        path.unlink(missing_ok=True)
+        return
+    state = {
+        "warehouse": str(warehouse),
+        "storage_version": storage_version,
+        "last_change_id": ledger.last_id,
+        "last_changed_at": ledger.last_at,
+    }
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(state, indent=2) + "\n")
+    os.replace(temporary, path)
+
+
+def _columns(con, database: str, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = $db and schema_name = $s "
+        "and table_name = $t order by column_index",
+        {"db": database, "s": SCHEMA, "t": table},
+    ).fetchall()
+
+
+def _copy_tables(con, result: Published, ledger: _Ledger | None) -> None:
+    """Every mart into pub: whole, or (incremental) only the months the ledger names."""
+    tables = con.execute(
+        "select table_name, comment from duckdb_tables() where database_name = 'wh' and schema_name = $s "
+        "order by table_name",
+        {"s": SCHEMA},
+    ).fetchall()
+    if ledger:
+        kept = {r[0] for r in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'pub' and schema_name = $s", {"s": SCHEMA}
+        ).fetchall()}  # fmt: skip
+        for gone in kept - {table for table, _ in tables}:
+            con.execute(f"drop table pub.{SCHEMA}.{_ident(gone)}")
+    for table, comment in tables:
+        source, target = f"wh.{SCHEMA}.{_ident(table)}", f"pub.{SCHEMA}.{_ident(table)}"
+        months = _months_to_replace(con, ledger, table)
+        if months is None:
+            con.execute(f"create or replace table {target} as from {source}")
+        elif months:
+            con.execute("begin")
+            con.execute(f"delete from {target} where period in (select unnest($m::date[]))", {"m": months})
+            con.execute(
+                f"insert into {target} from {source} where period in (select unnest($m::date[]))", {"m": months}
+            )
+            con.execute("commit")
+        if ledger and months != []:
+            result.replaced[table] = months
+        if comment:
+            con.execute(f"comment on table {target} is {_literal(comment)}")
+        result.tables[table] = con.execute(f"select count(*) from {target}").fetchone()[0]
+
+
+def _months_to_replace(con, ledger: _Ledger | None, table: str) -> list | None:
+    """None: copy the table whole; else the months to replace (empty: the copy is current)."""
+    if ledger is None or table not in ledger.tracked:
+        return None  # a full publish, or a small mart rebuilt by every run
+    if _columns(con, "pub", table) != _columns(con, "wh", table):
+        return None  # new in the warehouse, or its columns changed
+    if table not in ledger.changed:
+        return []
+    months = ledger.changed[table]
+    return None if months is None else sorted(months)
+
+
+def _copy_comments(con, result: Published) -> None:
+    for table, column, comment in con.execute(
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where database_name = 'wh' and schema_name = $s and comment is not null",
+        {"s": SCHEMA},
+    ).fetchall():
+        if table in result.tables:
+            con.execute(f"comment on column pub.{SCHEMA}.{_ident(table)}.{_ident(column)} is {_literal(comment)}")
 
 
 def _copy_table_macros(con) -> None:
@@ -105,33 +243,57 @@ def _copy_table_macros(con) -> None:
     try:
         for name, parameters, definition in macros:
             arguments = ", ".join(_ident(p) for p in parameters)
-            con.execute(f"create macro {SCHEMA}.{_ident(name)}({arguments}) as table {definition}")
+            con.execute(f"create or replace macro {SCHEMA}.{_ident(name)}({arguments}) as table {definition}")
     finally:
         con.execute("use memory")
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)  # the files are never modified in place: sharing them is safe
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _export_parquet(con, result: Published) -> None:
-    """Each mart as Parquet under parquet/<table>/ (by year where it has a period), swapped in."""
+    """Each mart as Parquet under parquet/<table>/ (by year where it has a period), swapped in.
+    In an incremental publish, the years no month of which was replaced are hard-linked from the
+    previous export instead of written again."""
     final = result.parquet_dir
     staging = final.with_name(f".{final.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     for table in result.tables:
-        columns = {r[0] for r in con.execute(f"describe pub.{SCHEMA}.{_ident(table)}").fetchall()}
+        source = f"pub.{SCHEMA}.{_ident(table)}"
         target = staging / table
-        if "period" in columns:
-            con.execute(
-                f"copy (select *, year(period) as year from pub.{SCHEMA}.{_ident(table)}) to $path "
-                "(format parquet, partition_by (year))",
-                {"path": str(target)},
-            )
-        else:
+        if "period" not in {name for name, _ in _columns(con, "pub", table)}:
             target.mkdir()
-            con.execute(
-                f"copy pub.{SCHEMA}.{_ident(table)} to $path (format parquet)", {"path": str(target / "data.parquet")}
-            )
-    previous = final.with_name(f".{final.name}.{os.getpid()}.old")
+            con.execute(f"copy {source} to $path (format parquet)", {"path": str(target / "data.parquet")})
+            continue
+        # incremental: a table not in `replaced` is unchanged; None there means copied whole
+        months = result.replaced.get(table, []) if result.incremental else None
+        previous = final / table
+        if months is None or not previous.is_dir():
+            years = [r[0] for r in con.execute(f"select distinct year(period) from {source} order by 1").fetchall()]
+            fresh = set(years)
+        else:
+            # the years of the previous export and of the months replaced: no scan of the table
+            fresh = {month.year for month in months}
+            kept = {int(p.name.removeprefix("year=")) for p in previous.glob("year=*") if p.is_dir()}
+            years = sorted(kept | fresh)
+        target.mkdir()
+        for year in years:
+            folder = target / f"year={year}"
+            if year in fresh:
+                folder.mkdir()
+                con.execute(
+                    f"copy (from {source} where year(period) = $y) to $path (format parquet)",
+                    {"y": year, "path": str(folder / "data_0.parquet")},
+                )
+            else:
+                shutil.copytree(previous / folder.name, folder, copy_function=_link_or_copy)
+    old = final.with_name(f".{final.name}.{os.getpid()}.old")
     if final.exists():
-        os.replace(final, previous)
+        os.replace(final, old)
     os.replace(staging, final)
-    shutil.rmtree(previous, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)

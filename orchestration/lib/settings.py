@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,29 @@ def _number(env: Mapping[str, str], name: str, default: float, kind=float) -> fl
     return value
 
 
+MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """DuckDB settings for every connection that writes or copies the warehouse (dbt reads the same
+    variable in profiles.yml): DuckDB would otherwise cache up to 80 % of RAM."""
+    return {"memory_limit": Settings.from_env(env).warehouse_memory_limit}
+
+
+def _memory(env: Mapping[str, str], name: str, default: str) -> str:
+    text = (env.get(name) or default).strip()
+    if not MEMORY.match(text):
+        raise InputError(f"{name}={text!r} is not an amount of memory such as 4GB or 512MB")
+    return text
+
+
+def _batch(env: Mapping[str, str]) -> int:
+    months = int(_number(env, "DBT_BATCH_MONTHS", 24, int))
+    if months < 1:
+        raise InputError(f"DBT_BATCH_MONTHS={months} must be at least 1")
+    return months
+
+
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:
     # Absolute, so that dbt (which runs inside dbt_project/) sees the same file.
     return Path(env.get(name) or default).expanduser().resolve()
@@ -46,6 +70,8 @@ class Settings:
     census_read_timeout: float = 180.0
     census_max_retries: int = 5
     census_backoff: float = 2.0
+    warehouse_memory_limit: str = "4GB"  # DuckDB's memory_limit for loads, dbt and publish
+    dbt_batch_months: int = 24  # a backfill builds the marts this many months at a time
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -67,4 +93,6 @@ class Settings:
             census_read_timeout=_number(env, "CENSUS_API_READ_TIMEOUT", 180.0),
             census_max_retries=int(_number(env, "CENSUS_API_MAX_RETRIES", 5, int)),
             census_backoff=_number(env, "CENSUS_API_BACKOFF", 2.0),
+            warehouse_memory_limit=_memory(env, "WAREHOUSE_MEMORY_LIMIT", "4GB"),
+            dbt_batch_months=_batch(env),
         )

@@ -20,6 +20,7 @@ from orchestration.lib.errors import ParseError, WarehouseBusy, WarehouseError
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.landing import LandedEntry, LandingStore
 from orchestration.lib.periods import month_key
+from orchestration.lib.settings import duckdb_config
 from orchestration.lib.targets import WarehouseTarget
 from orchestration.lib.vintages import ensure_vintage_table, latest_files, loaded_files, record_vintage
 
@@ -48,7 +49,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         except OSError as error:
             raise WarehouseError(f"cannot create the warehouse folder {path.parent}: {error.strerror}") from None
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
     except duckdb.IOException as error:
         message = str(error)
         if "lock" in message.lower():
@@ -119,7 +120,8 @@ def _checks(spec: TableSpec, cell_of, month: str, *, typed: bool) -> list[tuple[
     checks = []
     if not typed:
         period = cell_of("period")
-        checks.append((f"{period} is distinct from $month", f"rows for another month than {month} (time column)", period))
+        problem = f"rows for another month than {month} (time column)"
+        checks.append((f"{period} is distinct from $month", problem, period))
     for column in spec.columns:
         if column.source is None:
             continue
@@ -184,8 +186,7 @@ def _read_json(files_parameter: str = "$files") -> str:
     # Each response is an array of string arrays. Declaring that type skips read_json's schema
     # sampling, which costs as much as the read itself.
     return (
-        f"read_json({files_parameter}, format='array', records=false, filename=true, "
-        "columns={'json': 'VARCHAR[]'})"
+        f"read_json({files_parameter}, format='array', records=false, filename=true, columns={{'json': 'VARCHAR[]'}})"
     )
 
 
@@ -235,8 +236,9 @@ def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[Landed
     parameters = {"files": paths, "header": header, "month": month, "period": date.fromisoformat(f"{month}-01")}
     # The other rules stop the statement too (error() in a CASE, which keeps the header row out
     # of them): no second pass over the rows.
-    rules = " or ".join(f"({test})" for test, _, _ in _checks(spec, lambda v: _json_cell(positions[v]), month, typed=True))
-    keep = f"case when json is not distinct from $header then false when {rules or 'false'} then error('rejected') else true end"
+    checks = _checks(spec, lambda source: _json_cell(positions[source]), month, typed=True)
+    rules = " or ".join(f"({test})" for test, _, _ in checks) or "false"
+    keep = f"case when json is not distinct from $header then false when {rules} then error('rejected') else true end"
     try:
         inserted = con.execute(
             f"insert into raw.{spec.table} ({names}) select {cells} from {_read_json()} as j "
@@ -263,7 +265,9 @@ def diagnose(con, store: LandingStore, rejected: _Rejected) -> ParseError:
     )
     try:
         sources = {"period": _period_cell(positions)}
-        checks = _checks(spec, lambda source: sources.get(source) or _ref(positions[source]), entries[0].month, typed=False)
+        checks = _checks(
+            spec, lambda source: sources.get(source) or _ref(positions[source]), entries[0].month, typed=False
+        )
         problem = _first_problem(con, checks, "_landing", {"month": entries[0].month}, where)
     finally:
         con.execute("drop table if exists _landing")

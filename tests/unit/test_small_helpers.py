@@ -7,9 +7,11 @@ import responses
 
 from orchestration.lib.alerts import failure_message, post_alert
 from orchestration.lib.dbt_results import failure_summary
-from orchestration.lib.dbt_vars import period_vars
+from orchestration.lib.dbt_vars import batched_vars, period_vars
+from orchestration.lib.errors import InputError
 from orchestration.lib.release import due_date, months_to_request, scheduled_month
 from orchestration.lib.reports import format_partner_year
+from orchestration.lib.settings import Settings, duckdb_config
 
 
 def test_a_backfill_window_becomes_one_date_range():
@@ -24,6 +26,27 @@ def test_windows_must_be_whole_months():
         period_vars(datetime(2017, 1, 15), datetime(2017, 2, 1))
     with pytest.raises(ValueError, match="empty"):
         period_vars(datetime(2017, 2, 1), datetime(2017, 2, 1))
+
+
+def test_a_backfill_window_is_built_in_batches_oldest_first():
+    batches = batched_vars(datetime(2013, 1, 1), datetime(2026, 11, 1), 24)
+    assert len(batches) == 7
+    assert batches[0] == {"period_start": "2013-01-01", "period_end": "2015-01-01"}
+    assert batches[-1] == {"period_start": "2025-01-01", "period_end": "2026-11-01"}
+    assert all(a["period_end"] == b["period_start"] for a, b in zip(batches, batches[1:], strict=False))
+    assert batched_vars(date(2026, 10, 1), date(2026, 11, 1), 24) == [period_vars(date(2026, 10, 1), date(2026, 11, 1))]
+    with pytest.raises(ValueError, match="at least one month"):
+        batched_vars(date(2026, 10, 1), date(2026, 11, 1), 0)
+
+
+def test_memory_and_batch_settings_are_checked():
+    assert duckdb_config({}) == {"memory_limit": "4GB"}
+    assert duckdb_config({"WAREHOUSE_MEMORY_LIMIT": "512MB"}) == {"memory_limit": "512MB"}
+    with pytest.raises(InputError, match="WAREHOUSE_MEMORY_LIMIT='lots' is not an amount of memory"):
+        duckdb_config({"WAREHOUSE_MEMORY_LIMIT": "lots"})
+    assert Settings.from_env({"DBT_BATCH_MONTHS": "12"}).dbt_batch_months == 12
+    with pytest.raises(InputError, match="DBT_BATCH_MONTHS=0 must be at least 1"):
+        Settings.from_env({"DBT_BATCH_MONTHS": "0"})
 
 
 def test_a_month_is_due_about_five_weeks_after_it_ends():

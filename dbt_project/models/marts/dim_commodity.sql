@@ -1,5 +1,15 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['flow', 'commodity_code'],
+        on_schema_change='fail',
+    )
+}}
+
 -- Every commodity code seen, per flow: exports use Schedule B, imports the HTS. The two agree
--- up to HS6 and differ at 10 digits, so the key is (flow, commodity_code).
+-- up to HS6 and differ at 10 digits, so the key is (flow, commodity_code). A run adds the codes
+-- of its window and renews every named code (names are few); codes are never removed.
 with
 
 codes as (
@@ -7,6 +17,9 @@ codes as (
     select distinct flow, hs_level, commodity_code
     from {{ ref('int_census__trade_unioned') }}
     where not is_commodity_total
+    {% if is_incremental() %}
+        and {{ period_window('period') }}
+    {% endif %}
 
     union
 

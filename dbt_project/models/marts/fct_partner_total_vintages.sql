@@ -1,7 +1,12 @@
 {{
     config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
         post_hook=[
             "{{ create_balance_as_of_macro(this) }}",
+            "{{ record_mart_changes() }}",
         ]
     )
 }}
@@ -21,3 +26,4 @@ select
 
 from {{ ref('int_census__vintage_rows') }}
 where commodity_code = '-'
+    and {{ period_window('period') }}

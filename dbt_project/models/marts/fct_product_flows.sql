@@ -4,12 +4,14 @@
         incremental_strategy='delete+insert',
         unique_key='period',
         on_schema_change='fail',
+        post_hook=["{{ record_mart_changes(extend_months=12) }}"],
     )
 }}
 
 -- Partner x product x month with the year-over-year view. A product traded last year but not
 -- this year gets a row with value 0, so that contributions add up to the balance change.
--- A run rebuilds its window plus the following 12 months, whose YoY figures read the window.
+-- A run rebuilds its window plus those of the following 12 months already built, whose YoY
+-- figures read the window (a month not built yet gets its rows when it is).
 with
 
 trade as (
@@ -22,6 +24,12 @@ trade as (
 loaded as (
 
     select * from {{ ref('int_census__loaded_months') }}
+
+),
+
+built as (
+
+    select distinct period, flow from trade
 
 ),
 
@@ -44,9 +52,9 @@ keys as (
 
     select {{ add_months('trade.period', 12) }}, partner_code, trade.flow, hs_level, commodity_code
     from trade
-    inner join loaded
-        on loaded.period = {{ add_months('trade.period', 12) }}
-        and loaded.flow = trade.flow
+    inner join built
+        on built.period = {{ add_months('trade.period', 12) }}
+        and built.flow = trade.flow
     where {{ period_window(add_months('trade.period', 12), extend_months=12) }}
 
 ),

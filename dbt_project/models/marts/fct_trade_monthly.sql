@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='period',
         on_schema_change='fail',
+        post_hook=["{{ record_mart_changes() }}"],
     )
 }}
 

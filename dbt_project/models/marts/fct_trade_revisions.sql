@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='period',
+        on_schema_change='fail',
+        post_hook=["{{ record_mart_changes() }}"],
+    )
+}}
+
 -- How figures were revised: for every month and flow loaded in more than one vintage, each
 -- partner total and product figure as first printed and as latest printed. A figure missing
 -- from a vintage was zero in it (Census leaves out partners and products with no trade).
@@ -6,6 +16,7 @@ with
 figures as (
 
     select * from {{ ref('int_census__vintage_rows') }}
+    where {{ period_window('period') }}
 
 ),
 

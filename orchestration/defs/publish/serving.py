@@ -49,6 +49,8 @@ def serving_copy(
             "parquet": str(result.parquet_dir),
             "storage_version": result.storage_version,
             "bytes": result.bytes,
+            # incremental: started from the previous copy, replacing only the months dbt rewrote
+            "incremental": result.incremental,
             "dagster/row_count": sum(result.tables.values()),
             "tables": dg.MetadataValue.md("| table | rows |\n|---|---:|\n" + table),
         }

@@ -11,9 +11,10 @@ from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import ProgressResource, WarehouseResource
 from orchestration.defs.transform.project import dbt_project
 from orchestration.lib.dbt_results import failure_summary, log_error
-from orchestration.lib.dbt_vars import period_vars
+from orchestration.lib.dbt_vars import batched_vars
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.hts_warehouse import ensure_hts_schema
+from orchestration.lib.settings import Settings
 from orchestration.lib.warehouse import connect, table_row_counts
 
 
@@ -33,6 +34,21 @@ class TradeDbtTranslator(DagsterDbtTranslator):
 
 TRANSLATOR = TradeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 TARIFFS = "tag:tariffs"
+
+
+def _build_batch(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict) -> None:
+    """An earlier batch of a backfill: built and tested, its events not reported (the last batch
+    reports each asset once); a failure stops the run here."""
+    with warehouse.dbt_environment():
+        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
+        for _ in invocation.stream_raw_events():
+            failpoint("dbt")
+    if not invocation.is_successful():
+        try:
+            summary = failure_summary(invocation.get_artifact("run_results.json"))
+        except FileNotFoundError:
+            summary = log_error(invocation.target_path / "dbt.log")
+        raise dg.Failure(description=f"months {dbt_vars['period_start']} to {dbt_vars['period_end']}: {summary}")
 
 
 def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict | None):
@@ -76,10 +92,16 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
 def trade_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, progress: ProgressResource
 ):
-    """Census staging and marts for the partition window (a backfill: one window, one dbt run)."""
+    """Census staging and marts for the partition window. A backfill arrives as one window and is
+    built DBT_BATCH_MONTHS at a time, oldest first (each batch's marts read the months before it)."""
     window = context.partition_time_window
-    progress.reporter().set_description("dbt build")
-    yield from _run_dbt(context, dbt, warehouse, period_vars(window.start, window.end))
+    batches = batched_vars(window.start, window.end, Settings.from_env().dbt_batch_months)
+    for number, batch in enumerate(batches[:-1], start=1):
+        progress.reporter().set_description(f"dbt build {number}/{len(batches)}")
+        _build_batch(context, dbt, warehouse, batch)
+    last = "dbt build" if len(batches) == 1 else f"dbt build {len(batches)}/{len(batches)}"
+    progress.reporter().set_description(last)
+    yield from _run_dbt(context, dbt, warehouse, batches[-1])
 
 
 @dbt_assets(
