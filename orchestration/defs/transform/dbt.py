@@ -36,6 +36,14 @@ TRANSLATOR = TradeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_ass
 TARIFFS = "tag:tariffs"
 
 
+def _failure(invocation) -> str:
+    """One line naming the failing models and tests, instead of "see the logs"."""
+    try:
+        return failure_summary(invocation.get_artifact("run_results.json"))
+    except FileNotFoundError:
+        return log_error(invocation.target_path / "dbt.log")
+
+
 def _build_batch(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict) -> None:
     """An earlier batch of a backfill: built and tested, its events not reported (the last batch
     reports each asset once); a failure stops the run here."""
@@ -44,11 +52,8 @@ def _build_batch(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt
         for _ in invocation.stream_raw_events():
             failpoint("dbt")
     if not invocation.is_successful():
-        try:
-            summary = failure_summary(invocation.get_artifact("run_results.json"))
-        except FileNotFoundError:
-            summary = log_error(invocation.target_path / "dbt.log")
-        raise dg.Failure(description=f"months {dbt_vars['period_start']} to {dbt_vars['period_end']}: {summary}")
+        months = f"months {dbt_vars['period_start']} to {dbt_vars['period_end']}"
+        raise dg.Failure(description=f"{months}: {_failure(invocation)}")
 
 
 def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict | None):
@@ -71,12 +76,7 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
                 event = event.with_metadata({**event.metadata, "dagster/row_count": counts[relation]})
         yield event
     if not invocation.is_successful():
-        # One line naming the failing models and tests, instead of "see the logs".
-        try:
-            summary = failure_summary(invocation.get_artifact("run_results.json"))
-        except FileNotFoundError:
-            summary = log_error(invocation.target_path / "dbt.log")
-        raise dg.Failure(description=summary)
+        raise dg.Failure(description=_failure(invocation))
 
 
 @dbt_assets(
