@@ -88,7 +88,8 @@ def test_a_reader_of_the_old_copy_keeps_reading_while_a_new_one_is_swapped_in(de
     publish(demo_warehouse, target)  # the writer is never blocked by the open reader
     assert old.execute("select count(*) from marts.dim_country").fetchone()[0] == before
     old.close()
-    assert not list(tmp_path.glob(".serving.duckdb.*"))  # no half-written file left behind
+    # no half-written file left behind; the copy before the current one is kept as the spare
+    assert [p.name for p in tmp_path.glob(".serving.duckdb.*")] == [".serving.duckdb.spare"]
 
 
 def test_a_publish_replaces_only_the_months_dbt_rewrote(demo_warehouse, tmp_path):
@@ -138,6 +139,56 @@ def test_a_publish_replaces_only_the_months_dbt_rewrote(demo_warehouse, tmp_path
     state.write_text(state.read_text().replace('"last_changed_at": "', '"last_changed_at": "1999'))
     third = publish(warehouse, target)
     assert not third.incremental and fingerprints(target) == fingerprints(warehouse)
+
+
+def _change_a_month(warehouse: Path, month: str) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update marts.fct_trade_monthly set value_usd = value_usd + 1 where period = $m and partner_code = '5880'",
+            {"m": month},
+        )
+        con.execute(
+            "insert into staging.mart_changes "
+            "select nextval('staging.mart_change_id'), 'fct_trade_monthly', cast($m as date), now()",
+            {"m": month},
+        )
+
+
+def test_the_spare_copy_is_updated_in_place_only_when_nobody_reads_it(demo_warehouse, tmp_path):
+    warehouse, target = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb"
+    shutil.copyfile(demo_warehouse, warehouse)
+    spare = tmp_path / ".serving.duckdb.spare"
+    publish(warehouse, target)  # the first copy: whole, no spare yet
+    runs = []
+    for month in ("2017-02-01", "2017-03-01", "2017-04-01"):
+        _change_a_month(warehouse, month)
+        runs.append(publish(warehouse, target))
+        assert fingerprints(target) == fingerprints(warehouse)
+    # 2nd publish: no spare yet, so a file copy; then the two copies take turns in place
+    assert [(r.incremental, r.reused_spare) for r in runs] == [(True, False), (True, True), (True, True)]
+    # a BI tool in another process keeps its connection open across publishes
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    before = reader.stdout.readline()
+    _change_a_month(warehouse, "2017-05-01")
+    assert publish(warehouse, target).reused_spare  # the spare is free: the reader holds the other file
+    _change_a_month(warehouse, "2017-06-01")
+    fifth = publish(warehouse, target)  # the spare is now the file the reader holds: leave it alone
+    assert fifth.incremental and not fifth.reused_spare
+    after, _ = reader.communicate("again\n", timeout=60)
+    assert after == before  # it read the copy it opened, untouched
+    assert fingerprints(target) == fingerprints(warehouse) and spare.exists()
+
+
+READER = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+query = "select count(*), sum(value_usd) from marts.fct_trade_monthly"
+print(con.execute(query).fetchone(), flush=True)
+sys.stdin.readline()
+print(con.execute(query).fetchone(), flush=True)
+"""
 
 
 def test_the_report_has_three_charts_and_a_page(demo_warehouse):

@@ -7,11 +7,12 @@ reading it; new connections see the new one. Each mart is also exported as Parqu
 it has months), swapped in the same way.
 
 Incremental: dbt records in staging.mart_changes which months of which mart a run rewrote (see
-macros/mart_changes.sql). When the previous copy was made from the same warehouse, publish starts
-from a file copy of it and replaces only those months, and rewrites only those years' Parquet
-(the other years' files are hard-linked). The small marts are copied whole every time. A state
-file beside the copy records how far into the ledger the copy is; without it (or when anything
-does not match) the copy is made whole, as the first time.
+macros/mart_changes.sql). Publish then replaces only those months in an earlier copy made from
+the same warehouse, and rewrites only those years' Parquet (the other years' files are
+hard-linked). The earlier copy is the spare (the copy before the current one, updated in place
+when no reader has it open any more) or else a file copy of the current one. The small marts
+are copied whole every time. A state file beside the copies records how far into the ledger
+each is; without it (or when anything does not match) the copy is made whole, as the first time.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ class Published:
     tables: dict[str, int] = field(default_factory=dict)  # table -> rows
     storage_version: str = ""
     bytes: int = 0
-    incremental: bool = False  # started from the previous copy
+    incremental: bool = False  # started from an earlier copy, not from scratch
+    reused_spare: bool = False  # that copy was the spare, updated in place (no file copy)
     # table -> months replaced (None: the whole table) in an incremental publish
     replaced: dict[str, list | None] = field(default_factory=dict)
 
@@ -73,21 +75,30 @@ def state_path(serving: Path) -> Path:
     return serving.with_name(f".{serving.stem}.publish-state.json")
 
 
-def _read_state(serving: Path) -> dict | None:
+def spare_path(serving: Path) -> Path:
+    return serving.with_name(f".{serving.name}.spare")
+
+
+def _file_key(path: Path) -> str | None:
+    """Identifies one file's content: a rename keeps it, any write changes it."""
     try:
-        return json.loads(state_path(serving).read_text())
+        stat = path.stat()
+    except OSError:
+        return None
+    return f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _read_states(serving: Path) -> dict[str, dict]:
+    """How far into the ledger each copy (the current one and the spare) is, by file key."""
+    try:
+        states = json.loads(state_path(serving).read_text())
     except (OSError, ValueError):
-        return None
+        return {}
+    return states if isinstance(states, dict) else {}
 
 
-def _read_ledger(con, state: dict | None) -> _Ledger | None:
-    """The ledger's changes after the state; None when there is no ledger yet."""
-    exists = con.execute(
-        "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = 'staging' "
-        "and table_name = 'mart_changes'"
-    ).fetchone()[0]
-    if not exists:
-        return None
+def _read_ledger(con, state: dict | None) -> _Ledger:
+    """The ledger's changes after the state (the warehouse has a ledger)."""
     last = con.execute(
         "select change_id, cast(changed_at as varchar) from wh.staging.mart_changes order by change_id desc limit 1"
     ).fetchone() or (0, "")
@@ -105,7 +116,7 @@ def _read_ledger(con, state: dict | None) -> _Ledger | None:
 
 
 def _continues(con, state: dict | None, warehouse: Path, storage_version: str) -> bool:
-    """Whether the previous copy was made from this warehouse's ledger, in this storage version."""
+    """Whether a copy was made from this warehouse's ledger, in this storage version."""
     if not state or state.get("warehouse") != str(warehouse) or state.get("storage_version") != storage_version:
         return False
     row = con.execute(
@@ -113,6 +124,35 @@ def _continues(con, state: dict | None, warehouse: Path, storage_version: str) -
         {"id": state.get("last_change_id")},
     ).fetchone()
     return bool(row) and row[0] == state.get("last_changed_at")
+
+
+def _open_base(con, serving: Path, temporary: Path, warehouse: Path, storage_version: str) -> dict | None:
+    """Attach as `pub` the file the new copy is written in, and return the state it starts from
+    (None: an empty file, the copy is made whole).
+
+    Two copies take turns: the current one and the spare (the one before it). The spare is
+    brought up to date in place when nobody reads it any more: a DuckDB reader in another
+    process (a BI tool, a notebook) holds a lock on its file, so attaching it for writing fails
+    while one does. Otherwise the current copy is copied to a new file first (a whole file copy),
+    and failing that the copy is made from scratch."""
+    states = _read_states(serving)
+    spare = spare_path(serving)
+    for base in (spare, serving):
+        state = states.get(_file_key(base) or "")
+        if not _continues(con, state, warehouse, storage_version):
+            continue
+        if base == spare:
+            try:
+                con.execute("attach $path as pub", {"path": str(spare)})
+            except (duckdb.IOException, duckdb.Error):
+                continue  # still open in some reader (or unreadable): leave it alone
+            return state
+        shutil.copyfile(serving, temporary)
+        con.execute("attach $path as pub", {"path": str(temporary)})
+        return state
+    con.execute(f"attach $path as pub (storage_version '{storage_version}')", {"path": str(temporary)})
+    con.execute(f"create schema pub.{SCHEMA}")
+    return None
 
 
 def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") -> Published:
@@ -125,6 +165,7 @@ def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") 
     _remove(temporary)
     result = Published(serving, serving.parent / "parquet", storage_version=storage_version)
     con = duckdb.connect(config=duckdb_config())
+    ledger = None
     try:
         try:
             con.execute("attach $path as wh (read_only)", {"path": str(warehouse)})
@@ -132,15 +173,20 @@ def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") 
             raise WarehouseBusy(
                 f"cannot read warehouse {warehouse} to publish it: {str(error).splitlines()[0]}"
             ) from None
-        state = _read_state(serving)
-        ledger = _read_ledger(con, state)
-        result.incremental = bool(ledger and serving.exists() and _continues(con, state, warehouse, storage_version))
-        if result.incremental:
-            shutil.copyfile(serving, temporary)
-            con.execute("attach $path as pub", {"path": str(temporary)})
-        else:
+        has_ledger = bool(
+            con.execute(
+                "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = 'staging' "
+                "and table_name = 'mart_changes'"
+            ).fetchone()[0]
+        )
+        state = _open_base(con, serving, temporary, warehouse, storage_version) if has_ledger else None
+        if not has_ledger:
             con.execute(f"attach $path as pub (storage_version '{storage_version}')", {"path": str(temporary)})
             con.execute(f"create schema pub.{SCHEMA}")
+        written = Path(con.execute("select path from duckdb_databases() where database_name = 'pub'").fetchone()[0])
+        ledger = _read_ledger(con, state) if has_ledger else None
+        result.incremental = state is not None
+        result.reused_spare = written == spare_path(serving)
         _copy_tables(con, result, ledger if result.incremental else None)
         _copy_comments(con, result)
         _copy_table_macros(con)
@@ -148,10 +194,32 @@ def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") 
         _export_parquet(con, result)
     finally:
         con.close()
-    os.replace(temporary, serving)
+    _swap_in(written, serving)
     result.bytes = serving.stat().st_size
     _write_state(serving, warehouse, storage_version, ledger)
     return result
+
+
+def _swap_in(written: Path, serving: Path) -> None:
+    """Make `written` the serving copy with one rename; the copy it replaces becomes the spare.
+    At every moment `serving` names a complete copy."""
+    spare = spare_path(serving)
+    keep = serving.with_name(f".{serving.name}.{os.getpid()}.keep")
+    _remove(keep)
+    kept = False
+    if serving.exists():
+        try:
+            os.link(serving, keep)  # the current copy gets a second name before losing the first
+            kept = True
+        except OSError:
+            pass  # no hard links here: no spare, every publish copies
+    os.replace(written, serving)
+    if kept:
+        os.replace(keep, spare)
+        # a spare whose in-place update died midway may have left a log: it is not this file's
+        spare.with_name(spare.name + ".wal").unlink(missing_ok=True)
+    elif written != spare:
+        _remove(spare)
 
 
 def _write_state(serving: Path, warehouse: Path, storage_version: str, ledger: _Ledger | None) -> None:
@@ -159,14 +227,17 @@ def _write_state(serving: Path, warehouse: Path, storage_version: str, ledger: _
     if ledger is None:
         path.unlink(missing_ok=True)
         return
-    state = {
+    states = _read_states(serving)
+    live = {_file_key(serving), _file_key(spare_path(serving))} - {None}
+    states = {key: state for key, state in states.items() if key in live}
+    states[_file_key(serving)] = {
         "warehouse": str(warehouse),
         "storage_version": storage_version,
         "last_change_id": ledger.last_id,
         "last_changed_at": ledger.last_at,
     }
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(state, indent=2) + "\n")
+    temporary.write_text(json.dumps(states, indent=2) + "\n")
     os.replace(temporary, path)
 
 
