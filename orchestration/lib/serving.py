@@ -126,7 +126,9 @@ def _continues(con, state: dict | None, warehouse: Path, storage_version: str) -
     return bool(row) and row[0] == state.get("last_changed_at")
 
 
-def _open_base(con, serving: Path, temporary: Path, warehouse: Path, storage_version: str) -> dict | None:
+def _open_base(
+    con, serving: Path, temporary: Path, warehouse: Path, storage_version: str, has_ledger: bool
+) -> dict | None:
     """Attach as `pub` the file the new copy is written in, and return the state it starts from
     (None: an empty file, the copy is made whole).
 
@@ -134,17 +136,17 @@ def _open_base(con, serving: Path, temporary: Path, warehouse: Path, storage_ver
     brought up to date in place when nobody reads it any more: a DuckDB reader in another
     process (a BI tool, a notebook) holds a lock on its file, so attaching it for writing fails
     while one does. Otherwise the current copy is copied to a new file first (a whole file copy),
-    and failing that the copy is made from scratch."""
+    and failing that (or without a ledger) the copy is made from scratch."""
     states = _read_states(serving)
     spare = spare_path(serving)
-    for base in (spare, serving):
+    for base in (spare, serving) if has_ledger else ():
         state = states.get(_file_key(base) or "")
         if not _continues(con, state, warehouse, storage_version):
             continue
         if base == spare:
             try:
                 con.execute("attach $path as pub", {"path": str(spare)})
-            except (duckdb.IOException, duckdb.Error):
+            except duckdb.Error:
                 continue  # still open in some reader (or unreadable): leave it alone
             return state
         shutil.copyfile(serving, temporary)
@@ -179,10 +181,7 @@ def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") 
                 "and table_name = 'mart_changes'"
             ).fetchone()[0]
         )
-        state = _open_base(con, serving, temporary, warehouse, storage_version) if has_ledger else None
-        if not has_ledger:
-            con.execute(f"attach $path as pub (storage_version '{storage_version}')", {"path": str(temporary)})
-            con.execute(f"create schema pub.{SCHEMA}")
+        state = _open_base(con, serving, temporary, warehouse, storage_version, has_ledger)
         written = Path(con.execute("select path from duckdb_databases() where database_name = 'pub'").fetchone()[0])
         ledger = _read_ledger(con, state) if has_ledger else None
         result.incremental = state is not None
