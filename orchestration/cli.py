@@ -7,6 +7,8 @@ Exit status 0 on success; on failure one line `error: <cause>` on stderr and sta
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,6 +18,7 @@ from orchestration.lib.errors import InputError, WarehouseError
 from orchestration.lib.lock import writer_lock
 from orchestration.lib.periods import month_range, validate_range
 from orchestration.lib.settings import Settings
+from orchestration.lib.stopping import Stopped, kill_descendants, request_stop, stop_requested
 
 DEMO_YEAR = 2017
 # 2016 too (entirely synthetic), so that the demo has a year to compare 2017 with
@@ -248,15 +251,46 @@ COMMANDS = {
 }
 
 
+# Commands that write: a first SIGINT/SIGTERM stops them at the next safe point.
+STOPPABLE = {"refresh", "demo", "tariffs", "publish"}
+
+
+def _on_signal(signum: int, frame) -> None:
+    name = signal.Signals(signum).name
+    if stop_requested() is None:
+        request_stop(signum)
+        print(f"\n{name}: stopping at the next safe point (again to abort at once)", file=sys.stderr, flush=True)
+        return
+    # As safe as SIGKILL, which the warehouse survives: DuckDB rolls back an unfinished load when
+    # the file is next opened, and the next run marks this one failed and frees its pool slot.
+    kill_descendants()
+    print(
+        f"error: aborted at once by a second {name}; an unfinished load is rolled back when the warehouse opens next",
+        file=sys.stderr,
+        flush=True,
+    )
+    os._exit(128 + signum)
+
+
+def _install_stop_handlers() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in STOPPABLE:
+        _install_stop_handlers()
     try:
         COMMANDS[args.command](args)
+    except Stopped as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 128 + error.signum
     except WarehouseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted; months loaded so far are kept, the month in progress is not", file=sys.stderr)
+        print("error: interrupted", file=sys.stderr)
         return 130
     return 0
 

@@ -25,6 +25,9 @@ from orchestration.lib.census_ingest import steps_per_month
 from orchestration.lib.census_plan import FLOWS
 from orchestration.lib.errors import WarehouseError
 from orchestration.lib.periods import month_range
+from orchestration.lib.settings import Settings
+from orchestration.lib.stopping import Stopped, check_stop, stop_requested
+from orchestration.runs import process_tags, reap_dead_runs, supervise, wait_for_pool
 
 # The tariff marts come after the Census ones (the effective tariff mart reads the months just
 # loaded); publishing comes last.
@@ -106,6 +109,38 @@ def _root_cause(result: dg.ExecuteInProcessResult) -> str:
     return "the run failed (see the Dagster event log)"
 
 
+def _run(assets, *, resources, run_config, tags=None, partition_key=None, instance=None) -> dg.ExecuteInProcessResult:
+    """One in-process run of `assets`: dead runs reaped first, the pool waited for within
+    WAREHOUSE_POOL_WAIT, the run itself in a worker thread so that a signal stops it at a safe
+    point (see runs.py). A failure raises one line; a stop raises Stopped."""
+    check_stop("before the run started; nothing was written")
+    instance = instance or _instance()
+    pool_wait = Settings.from_env().pool_wait
+    reap_dead_runs(instance)
+    wait_for_pool(instance, pool_wait)
+    tags = {**(tags or {}), **process_tags()}
+
+    def work() -> dg.ExecuteInProcessResult:
+        # dbt's own console output goes to the run's event log, not the terminal.
+        with contextlib.redirect_stdout(io.StringIO()):
+            return dg.materialize(
+                assets, resources=resources, run_config=run_config, tags=tags, partition_key=partition_key,
+                instance=instance, raise_on_error=False,
+            )  # fmt: skip
+
+    result = supervise(instance, tags, work, pool_wait=pool_wait)
+    if result.success:
+        return result
+    cause = _root_cause(result)
+    signum = stop_requested()
+    if signum is not None:
+        run = instance.get_run_by_id(result.run_id)
+        if run is not None:
+            instance.report_run_canceled(run, cause)
+        raise Stopped(signum, f"{cause}; run {result.run_id[:8]} marked CANCELED")
+    raise WarehouseError(cause)
+
+
 def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.ExecuteInProcessResult:
     """Ingest the months for both flows and build the dbt models; WarehouseError on failure."""
     if request.months != month_range(request.months[0], request.months[-1]):
@@ -125,19 +160,7 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.Execut
     assets = [a for a in ASSETS if a is not tariff_dbt_models or _has_tariffs(resources["warehouse"].resolved_path())]
     with tqdm(total=total, desc="refresh", unit="step", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
-        # dbt's own console output goes to the run's event log, not the terminal.
-        with contextlib.redirect_stdout(io.StringIO()):
-            result = dg.materialize(
-                assets,
-                resources=resources,
-                run_config=run_config,
-                tags=tags,
-                instance=_instance(),
-                raise_on_error=False,
-            )
-    if not result.success:
-        raise WarehouseError(_root_cause(result))
-    return result
+        return _run(assets, resources=resources, run_config=run_config, tags=tags)
 
 
 def guard_demo_warehouse(path: Path) -> None:
@@ -233,27 +256,16 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
     resources = _resources(request.warehouse_path, request.landing_dir)
     with tqdm(total=1, desc=f"tariffs {release}", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
-        with contextlib.redirect_stdout(io.StringIO()):
-            result = dg.materialize(
-                TARIFF_ASSETS,
-                resources=resources,
-                run_config={"ops": {"hts_release": {"config": config}}, **QUIET_LOGS},
-                partition_key=release,
-                instance=instance,
-                raise_on_error=False,
-            )
-    if not result.success:
-        raise WarehouseError(_root_cause(result))
+        result = _run(
+            TARIFF_ASSETS,
+            resources=resources,
+            run_config={"ops": {"hts_release": {"config": config}}, **QUIET_LOGS},
+            partition_key=release,
+            instance=instance,
+        )
     return release, result
 
 
 def publish_now(*, show_progress: bool = True) -> dg.ExecuteInProcessResult:
     """Write the serving copy, its Parquet and the report from the warehouse as it is."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        result = dg.materialize(
-            PUBLISH_ASSETS, resources=_resources(None, None), run_config=QUIET_LOGS, instance=_instance(),
-            raise_on_error=False,
-        )  # fmt: skip
-    if not result.success:
-        raise WarehouseError(_root_cause(result))
-    return result
+    return _run(PUBLISH_ASSETS, resources=_resources(None, None), run_config=QUIET_LOGS)

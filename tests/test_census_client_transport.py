@@ -8,7 +8,7 @@ from census_server import CensusTestServer, Fault
 from conftest import TEST_KEY
 
 from orchestration.lib.census_client import CensusClient
-from orchestration.lib.errors import CensusApiError
+from orchestration.lib.errors import CensusApiError, WarehouseError
 
 JAN = date(2017, 1, 1)
 PARAMS = [("get", "CTY_CODE,ALL_VAL_MO"), ("time", "2017-01")]
@@ -47,8 +47,8 @@ def test_a_stalled_answer_times_out_and_is_retried():
 
 
 def test_an_unreachable_api_is_reported_without_the_key():
-    with pytest.raises(CensusApiError) as error:
+    with pytest.raises(WarehouseError) as error:
         CensusClient("http://127.0.0.1:9/data", TEST_KEY, max_retries=1, backoff_factor=0, connect_timeout=1).get(
             "/exports/hs", PARAMS
         )
-    assert "could not connect" in str(error.value) and TEST_KEY not in str(error.value)
+    assert "cannot reach 127.0.0.1:9: Connection refused" in str(error.value) and TEST_KEY not in str(error.value)

@@ -90,6 +90,7 @@ class CensusApiResource(dg.ConfigurableResource):
             read_timeout=self.read_timeout if self.read_timeout is not None else settings.census_read_timeout,
             max_retries=self.max_retries if self.max_retries is not None else settings.census_max_retries,
             backoff_factor=self.backoff_factor if self.backoff_factor is not None else settings.census_backoff,
+            deadline=settings.census_request_deadline,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -19,6 +20,22 @@ from orchestration.lib.errors import CensusApiError, CensusKeyError, CensusQuery
 from orchestration.lib.http import RETRY_STATUSES, ApiClient, BadBody
 
 KEY_SIGNUP = "https://api.census.gov/data/key_signup.html"
+KEY_HEADER = "X-DataWebAPI-KeyError"
+# The words of Census's own key pages ("Invalid Key", "Missing Key", "A valid key must be included").
+KEY_PAGE = re.compile(r"(invalid|missing)[ _]key|valid key must be included", re.IGNORECASE)
+TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _page_title(body: bytes) -> str:
+    match = TITLE.search(body[:4096])
+    title = " ".join(match[1].decode("utf-8", "replace").split())[:80] if match else ""
+    return f"page {title!r}" if title else "an HTML page"
+
+
+def _key_error(where: str) -> CensusKeyError:
+    return CensusKeyError(
+        f"Census API {where}: the API key is missing or invalid (set CENSUS_API_KEY to an active key from {KEY_SIGNUP})"
+    )
 
 
 @dataclass(frozen=True)
@@ -62,6 +79,7 @@ def _install_redaction(key: str) -> None:
 class CensusClient(ApiClient):
     api_name = "the Census API"
     error = CensusApiError
+    base_url_setting = "CENSUS_API_BASE_URL"
 
     def __init__(self, base_url: str, api_key: str | None = None, *, read_timeout: float = 180.0, **kwargs):
         # Census answers slowly: a year of all-country totals takes ~40 s, large HS2 batches over 60 s.
@@ -92,20 +110,22 @@ class CensusClient(ApiClient):
         if status == 204:
             return CensusResponse(shown, 204, b"")
         if 300 <= status < 400:
+            # Census sends a bad or missing key to its key pages: a redirect means the key.
             target = urlsplit(response.headers.get("Location", ""))
-            where = f"{target.netloc}{target.path}" or "another page"
-            raise CensusKeyError(
-                f"Census API redirected to {where}: the API key is missing or invalid "
-                f"(set CENSUS_API_KEY to an active key from {KEY_SIGNUP})"
-            )
+            raise _key_error(f"redirected to {f'{target.netloc}{target.path}' or 'another page'}")
         body = response.content
         text = body.decode("utf-8", errors="replace").strip()
         content_type = response.headers.get("Content-Type", "")
+        if KEY_HEADER.lower() in {name.lower() for name in response.headers}:
+            raise _key_error(f"answered HTTP {status} with {KEY_HEADER}")
         if "html" in content_type.lower() or text.startswith("<"):
-            raise CensusKeyError(
-                f"Census API answered HTTP {status} with an HTML page instead of data: the API key is "
-                f"missing or invalid (set CENSUS_API_KEY to an active key from {KEY_SIGNUP})"
-            )
+            if KEY_PAGE.search(text[:4096]):
+                raise _key_error(f"answered HTTP {status} with an HTML page instead of data")
+            # Any other page is an outage (maintenance, a proxy's error page): worth another try.
+            outage = f"the Census API is unavailable (HTTP {status}, {_page_title(body)})"
+            if status in RETRY_STATUSES:
+                raise CensusApiError(f"{outage} for {shown} after {self.max_retries} retries")
+            raise BadBody(outage)
         if text.lower().startswith("error"):
             message = self.redact(" ".join(text.split())[:300])
             raise CensusQueryError(f"Census rejected {shown}: {message}")

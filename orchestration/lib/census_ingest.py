@@ -13,9 +13,11 @@ from orchestration.lib.errors import CensusNoData, InputError, LandingError
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.landing import LandedEntry, LandingStore
 from orchestration.lib.periods import month_key
+from orchestration.lib.stopping import check_stop
 from orchestration.lib.warehouse import MonthLoad, connect, ensure_raw_schema, load_month
 
 SOURCES = ("api", "replay")
+KEPT = "months loaded before it are kept in raw; the marts and the serving copy were not rebuilt"
 
 
 class Progress(Protocol):
@@ -78,6 +80,7 @@ def land_month(
                 stats.requests_reused += 1
             progress.update(1)
             continue
+        check_stop(f"while fetching {flow} {month_key(month)}: {KEPT}")
         response = client.get(request.path, request.params())
         if response.no_data and request.kind == "totals":
             raise CensusNoData(
@@ -148,6 +151,7 @@ def ingest_flow(
         entries = entries_to_load(store, flow, month, levels)
         if source == "replay":
             stats.requests_reused += len(entries)
+        check_stop(f"before loading {flow} {month_key(month)}: {KEPT}")
         # The write lock is held only while loading, never while waiting on the network.
         con = connect(warehouse_path)
         try:

@@ -9,6 +9,10 @@ class InputError(WarehouseError):
     """A bad argument or setting given by the user."""
 
 
+class Unreachable(WarehouseError):
+    """The host refuses connections or its name does not resolve: trying again at once cannot help."""
+
+
 class CensusApiError(WarehouseError):
     """The Census API failed or answered something unusable."""
 

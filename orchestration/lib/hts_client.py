@@ -67,6 +67,7 @@ def check_releases(body: bytes, what: str) -> list[dict]:
 class HtsClient(ApiClient):
     api_name = "the HTS service"
     error = HtsApiError
+    base_url_setting = "HTS_API_BASE_URL"
 
     def __init__(self, base_url: str, *, read_timeout: float = 300.0, **kwargs):
         super().__init__(base_url, read_timeout=read_timeout, **kwargs)

@@ -22,6 +22,7 @@ from orchestration.lib.hts_warehouse import (
     parse_new_texts,
     register_release,
 )
+from orchestration.lib.stopping import check_stop
 from orchestration.lib.warehouse import connect
 
 SOURCES = ("api", "replay")
@@ -145,6 +146,7 @@ def ingest_release(
                 f"HTS release {release} is archived and exportList serves only the current release "
                 f"({current_release(list(listed.values()))}); load it from its revision file with --file PATH"
             )
+    check_stop(f"before loading HTS release {release}: the tariff tables are as they were")
     entries = store.entries_to_load(release)
     stats.origin = entries[0].source
     con = connect(warehouse_path)

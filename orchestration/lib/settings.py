@@ -72,6 +72,8 @@ class Settings:
     census_backoff: float = 2.0
     warehouse_memory_limit: str = "4GB"  # DuckDB's memory_limit for loads, dbt and publish
     dbt_batch_months: int = 24  # a backfill builds the marts this many months at a time
+    census_request_deadline: float = 300.0  # the whole of one request, however slowly its body drips
+    pool_wait: float = 300.0  # how long a CLI run waits for the Dagster pool `warehouse`
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,17 +84,21 @@ class Settings:
             raise InputError(f"WAREHOUSE_PATH {warehouse}: the file name must not contain quotes")
         return cls(
             warehouse_path=warehouse,
-            serving_path=_path(env, "SERVING_PATH", "data/serving.duckdb"),
+            # unset, the outputs follow the warehouse: a scratch warehouse never overwrites the
+            # serving copy that BI tools read
+            serving_path=_path(env, "SERVING_PATH", str(warehouse.parent / "serving.duckdb")),
             landing_dir=_path(env, "LANDING_DIR", "data/landing"),
             census_api_base_url=(env.get("CENSUS_API_BASE_URL") or DEFAULT_CENSUS_API_BASE_URL).rstrip("/"),
             hts_api_base_url=(env.get("HTS_API_BASE_URL") or DEFAULT_HTS_API_BASE_URL).rstrip("/"),
             census_api_key=env.get("CENSUS_API_KEY") or None,
             alert_webhook_url=env.get("ALERT_WEBHOOK_URL") or None,
             serving_storage_version=env.get("SERVING_STORAGE_VERSION") or "v1.4.0",
-            reports_dir=_path(env, "REPORTS_DIR", "data/reports"),
+            reports_dir=_path(env, "REPORTS_DIR", str(warehouse.parent / "reports")),
             census_read_timeout=_number(env, "CENSUS_API_READ_TIMEOUT", 180.0),
             census_max_retries=int(_number(env, "CENSUS_API_MAX_RETRIES", 5, int)),
             census_backoff=_number(env, "CENSUS_API_BACKOFF", 2.0),
             warehouse_memory_limit=_memory(env, "WAREHOUSE_MEMORY_LIMIT", "4GB"),
             dbt_batch_months=_batch(env),
+            census_request_deadline=_number(env, "CENSUS_API_REQUEST_DEADLINE", 300.0),
+            pool_wait=_number(env, "WAREHOUSE_POOL_WAIT", 300.0),
         )

@@ -17,9 +17,11 @@ from orchestration.lib.errors import (
     InputError,
     LandingError,
     ParseError,
+    Unreachable,
 )
 from orchestration.lib.periods import add_months, month_range
 from orchestration.lib.raw_checks import latest_rows, run_raw_checks
+from orchestration.lib.stopping import StopRequested
 from orchestration.lib.warehouse import connect
 
 # Census publishes a month about five weeks after it ends (FT-900): by the 10th of each month the
@@ -29,7 +31,10 @@ RELEASE_FRESHNESS = dg.FreshnessPolicy.cron(
 )
 
 
-PERMANENT = (CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError)
+# Unreachable too: a refused connection or an unknown host fails fast, not after minutes of retries.
+PERMANENT = (
+    CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError, StopRequested, Unreachable,
+)  # fmt: skip
 
 
 class CensusIngestConfig(dg.Config):

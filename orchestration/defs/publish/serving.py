@@ -10,6 +10,7 @@ from orchestration.defs.transform.dbt import tariff_dbt_models, trade_dbt_models
 from orchestration.lib.report import render
 from orchestration.lib.serving import publish
 from orchestration.lib.settings import Settings
+from orchestration.lib.stopping import check_stop
 from orchestration.lib.targets import WarehouseTarget
 
 SERVING = dg.AssetKey(["serving", "warehouse_copy"])
@@ -33,6 +34,7 @@ def _marts(*assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
 def serving_copy(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
 ) -> dg.MaterializeResult:
+    check_stop("before publishing: the marts are rebuilt; the serving copy is the previous one (run: publish)")
     version = Settings.from_env().serving_storage_version
     target = WarehouseTarget.from_env(warehouse.resolved_path())
     if target.kind != "local":

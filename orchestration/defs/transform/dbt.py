@@ -15,6 +15,7 @@ from orchestration.lib.dbt_vars import batched_vars
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.hts_warehouse import ensure_hts_schema
 from orchestration.lib.settings import Settings
+from orchestration.lib.stopping import check_stop
 from orchestration.lib.warehouse import connect, table_row_counts
 
 
@@ -34,6 +35,7 @@ class TradeDbtTranslator(DagsterDbtTranslator):
 
 TRANSLATOR = TradeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 TARIFFS = "tag:tariffs"
+BEFORE_DBT = "before dbt: raw is loaded; the marts and the serving copy were not rebuilt (refresh again to build them)"
 
 
 def _failure(invocation) -> str:
@@ -47,6 +49,7 @@ def _failure(invocation) -> str:
 def _build_batch(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict) -> None:
     """An earlier batch of a backfill: built and tested, its events not reported (the last batch
     reports each asset once); a failure stops the run here."""
+    check_stop(BEFORE_DBT)
     with warehouse.dbt_environment():
         invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
         for _ in invocation.stream_raw_events():
@@ -61,6 +64,7 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
     lock while it runs), then given row counts. dagster-dbt's fetch_row_counts would query the
     catalog named in the parse-time manifest, which differs whenever WAREHOUSE_PATH has another
     file name."""
+    check_stop(BEFORE_DBT)
     args = ["build", "--vars", json.dumps(dbt_vars)] if dbt_vars else ["build"]
     with warehouse.dbt_environment():
         invocation = dbt.cli(args, context=context, raise_on_error=False)
