@@ -19,6 +19,7 @@ from orchestration.lib.lock import writer_lock
 from orchestration.lib.periods import month_range, validate_range
 from orchestration.lib.settings import Settings
 from orchestration.lib.stopping import Stopped, kill_descendants, request_stop, stop_requested
+from orchestration.lib.stopping import reset as reset_stop
 
 DEMO_YEAR = 2017
 # 2016 too (entirely synthetic), so that the demo has a year to compare 2017 with
@@ -272,15 +273,12 @@ def _on_signal(signum: int, frame) -> None:
     os._exit(128 + signum)
 
 
-def _install_stop_handlers() -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, _on_signal)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    reset_stop()
+    previous = {}
     if args.command in STOPPABLE:
-        _install_stop_handlers()
+        previous = {signum: signal.signal(signum, _on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         COMMANDS[args.command](args)
     except Stopped as error:
@@ -292,6 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+    finally:
+        for signum, handler in previous.items():  # main() called in process (tests) leaves them as they were
+            signal.signal(signum, handler)
     return 0
 
 

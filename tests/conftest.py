@@ -14,6 +14,16 @@ from orchestration.lib.periods import month_range
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TRADE_SHARED_DIR", ROOT.parent / "shared"))
 TEST_KEY = "test-key-0123456789abcdef0123456789abcdef"
+SHIPPED_INSTANCE = ROOT / "deploy" / "local" / "dagster.yaml"  # what `make demo` and `make dev` install
+
+
+def dagster_home(folder: Path) -> Path:
+    """A Dagster instance made from the shipped config (pools included), as users get it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "dagster.yaml").write_text(SHIPPED_INSTANCE.read_text())
+    return folder
+
+
 YEAR_2017 = month_range(date(2017, 1, 1), date(2017, 12, 1))
 DEMO_MONTHS = month_range(date(2016, 1, 1), date(2017, 12, 1))  # as `make demo` loads
 
@@ -34,7 +44,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("CENSUS_API_BASE_URL", "http://127.0.0.1:9/unreachable")
     monkeypatch.setenv("CENSUS_API_KEY", TEST_KEY)
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("DAGSTER_HOME", str(dagster_home(tmp_path / "dagster_home")))
     monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)
     return tmp_path
 
@@ -58,7 +68,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory, sample_landing: Pat
 
     path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as patch:
-        patch.delenv("DAGSTER_HOME", raising=False)  # an ephemeral Dagster instance
+        patch.setenv("DAGSTER_HOME", str(dagster_home(path.parent / "dagster_home")))
         refresh_tariffs(
             TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_landing, warehouse_path=path),
             show_progress=False,
