@@ -61,11 +61,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     tariff_refresh.add_argument("--release-date", metavar="YYYY-MM-DD", help="publication date for a file's release")
     tariff_refresh.add_argument("--refetch", action="store_true", help="fetch the current release again")
+    tariff_refresh.add_argument(
+        "--allow-shrink", action="store_true", help="load a release that drops many of the lines in force"
+    )
     tariff_refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    commands.add_parser("publish", help="write the serving copy, its Parquet and the report from the warehouse")
+    publish = commands.add_parser(
+        "publish", help="write the serving copy, its Parquet and the report from the warehouse"
+    )
+    publish.add_argument(
+        "--replace-other", action="store_true", help="replace a serving copy that was published from another warehouse"
+    )
 
-    commands.add_parser("status", help="latest month loaded per flow, and whether the next one is overdue")
+    status = commands.add_parser("status", help="latest month loaded per flow, and whether the next one is overdue")
+    status.add_argument("--warehouse", action="store_true", help="read the warehouse instead of the serving copy")
 
     bench = commands.add_parser("bench", help="generate synthetic Census data at scale and time the pipeline on it")
     bench.add_argument("--quick", action="store_true", help="a small run (HS6, 4 months) for CI and tests")
@@ -77,9 +86,12 @@ def _parser() -> argparse.ArgumentParser:
         "is reused: its generated landing zone is kept when the shape matches, its warehouses rebuilt",
     )  # fmt: skip
 
-    sql = commands.add_parser("sql", help="run a read-only SQL query on the warehouse and print the result")
+    sql = commands.add_parser(
+        "sql", help="run a read-only SQL query on the serving copy (or the warehouse) and print the result"
+    )
     sql.add_argument("query", help='e.g. "select * from marts.fct_bilateral_balance_monthly limit 5"')
     sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
+    sql.add_argument("--warehouse", action="store_true", help="query the warehouse (raw, staging) instead")
     return parser
 
 
@@ -87,6 +99,32 @@ def _connect_read_only(settings: Settings):
     from orchestration.lib.warehouse import connect
 
     return connect(settings.warehouse_path, read_only=True)
+
+
+def _connect_for_reading(settings: Settings, warehouse: bool):
+    """The serving copy (it answers during a refresh), or the warehouse when asked; either way a
+    query can read that database and nothing else: no files, no ATTACH, no settings changed."""
+    import duckdb
+
+    from orchestration.lib.warehouse import connect
+
+    if warehouse:
+        con = connect(settings.warehouse_path, read_only=True)
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+        return con
+    if not settings.serving_path.exists():
+        raise WarehouseError(
+            f"no serving copy at {settings.serving_path} yet: run `trade-warehouse demo` or `refresh` first "
+            "(`publish` if the warehouse is built; --warehouse to read the warehouse itself)"
+        )
+    config = {"enable_external_access": "false", "lock_configuration": "true"}
+    try:
+        return duckdb.connect(str(settings.serving_path), read_only=True, config=config)
+    except duckdb.Error as error:
+        raise WarehouseError(
+            f"cannot open the serving copy {settings.serving_path}: {str(error).splitlines()[0]}"
+        ) from None
 
 
 def cmd_refresh(args: argparse.Namespace) -> None:
@@ -172,6 +210,7 @@ def cmd_tariffs(args: argparse.Namespace) -> None:
                 source=args.source,
                 release_date=args.release_date,
                 refetch=args.refetch,
+                allow_shrink=args.allow_shrink,
             ),
             show_progress=not args.no_progress,
         )
@@ -211,7 +250,9 @@ def cmd_publish(args: argparse.Namespace) -> None:
     from orchestration.pipeline import publish_now
 
     settings = Settings.from_env()
-    publish_now()
+    # one writer at a time: two publishes interleaved could swap an older spare in
+    with writer_lock(settings.warehouse_path):
+        publish_now(replace_other=args.replace_other)
     print(f"serving copy: {settings.serving_path}\nparquet:      {settings.serving_path.parent / 'parquet'}")
     print(f"report:       {settings.reports_dir / 'report_5880.html'}")
 
@@ -219,7 +260,7 @@ def cmd_publish(args: argparse.Namespace) -> None:
 def cmd_status(args: argparse.Namespace) -> None:
     from orchestration.lib.reports import flow_status, format_status
 
-    con = _connect_read_only(Settings.from_env())
+    con = _connect_for_reading(Settings.from_env(), args.warehouse)
     try:
         print(format_status(flow_status(con, date.today())))
     finally:
@@ -229,7 +270,7 @@ def cmd_status(args: argparse.Namespace) -> None:
 def cmd_sql(args: argparse.Namespace) -> None:
     import duckdb
 
-    con = _connect_read_only(Settings.from_env())
+    con = _connect_for_reading(Settings.from_env(), args.warehouse)
     try:
         relation = con.sql(args.query)
         if relation is None:

@@ -223,6 +223,7 @@ class TariffRequest:
     source: str = "api"
     release_date: str | None = None
     refetch: bool = False
+    allow_shrink: bool = False
     landing_dir: Path | None = None
     warehouse_path: Path | None = None
 
@@ -252,6 +253,7 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
         "file": request.file or "",
         "release_date": request.release_date or "",
         "refetch": request.refetch,
+        "allow_shrink": request.allow_shrink,
     }
     resources = _resources(request.warehouse_path, request.landing_dir)
     with tqdm(total=1, desc=f"tariffs {release}", disable=None if show_progress else True, leave=False) as bar:
@@ -266,6 +268,9 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
     return release, result
 
 
-def publish_now(*, show_progress: bool = True) -> dg.ExecuteInProcessResult:
+def publish_now(*, replace_other: bool = False) -> dg.ExecuteInProcessResult:
     """Write the serving copy, its Parquet and the report from the warehouse as it is."""
-    return _run(PUBLISH_ASSETS, resources=_resources(None, None), run_config=QUIET_LOGS)
+    resources = _resources(None, None)
+    if replace_other:
+        resources["serving"] = ServingResource(replace_other=True)
+    return _run(PUBLISH_ASSETS, resources=resources, run_config=QUIET_LOGS)

@@ -40,7 +40,8 @@ def shared() -> Path:
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every path setting at the test's own folder; no test touches data/ or the network."""
     monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("SERVING_PATH", str(tmp_path / "serving.duckdb"))
+    monkeypatch.delenv("SERVING_PATH", raising=False)  # beside the warehouse, as for users
+    monkeypatch.delenv("REPORTS_DIR", raising=False)
     monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("CENSUS_API_BASE_URL", "http://127.0.0.1:9/unreachable")
     monkeypatch.setenv("CENSUS_API_KEY", TEST_KEY)

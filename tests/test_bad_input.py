@@ -222,8 +222,11 @@ CLI_CASES = [
             "error: --levels 'HS3': choose from HS2,HS4,HS6,HS10"),
     CliCase("bad setting", ["refresh", "--start", "2017-01", "--end", "2017-01"],
             "error: CENSUS_API_READ_TIMEOUT='soon' is not a non-negative number", {"CENSUS_API_READ_TIMEOUT": "soon"}),
-    CliCase("no warehouse yet", ["status"], "does not exist yet: run `trade-warehouse demo` or `refresh` first"),
-    CliCase("bad SQL", ["sql", "select * from nowhere"], "error: query failed: Catalog Error"),
+    CliCase("no warehouse yet", ["status", "--warehouse"],
+            "does not exist yet: run `trade-warehouse demo` or `refresh` first"),
+    CliCase("no serving copy yet", ["status"],
+            "error: no serving copy at {tmp}/serving.duckdb yet: run `trade-warehouse demo`"),
+    CliCase("bad SQL", ["sql", "--warehouse", "select * from nowhere"], "error: query failed: Catalog Error"),
     CliCase("release name with a quote", ["tariffs", "refresh", "--release", "2025HTS'Rev7", "--source", "replay"],
             "error: release \"2025HTS'Rev7\" is not a release name such as 2025HTSRev7"),
     CliCase("tariff file that is not JSON", ["tariffs", "refresh", "--file", "{tmp}/hts_2025_rev_7.json",
@@ -289,7 +292,7 @@ def test_a_warehouse_locked_by_another_process(landed, monkeypatch, capsys):
                               text=True)  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "locked"
-        code = main(["sql", "select 1"])
+        code = main(["sql", "--warehouse", "select 1"])
     finally:
         holder.communicate("\n", timeout=30)
     err = capsys.readouterr().err

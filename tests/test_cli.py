@@ -34,7 +34,7 @@ def test_bad_input_gets_one_line_and_exit_1(capsys, argv, message):
 
 
 def test_status_without_a_warehouse_says_what_to_do(capsys):
-    code, _, err = run(capsys, "status")
+    code, _, err = run(capsys, "status", "--warehouse")
     assert code == 1 and "does not exist yet: run `trade-warehouse demo` or `refresh` first" in err
 
 
@@ -64,7 +64,7 @@ def test_a_busy_warehouse_is_reported_as_busy(capsys, monkeypatch, tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
-        code, _, err = run(capsys, "status")
+        code, _, err = run(capsys, "status", "--warehouse")
     finally:
         holder.communicate("release\n", timeout=30)
     assert code == 1 and "is busy: another process" in err and err.count("\n") == 1

@@ -47,6 +47,8 @@ class ServingResource(dg.ConfigurableResource):
 
     path: str = ""
     reports_dir: str = ""
+    # publish over a copy made from another warehouse (refused otherwise)
+    replace_other: bool = False
 
     def resolved_path(self) -> Path:
         return Path(self.path).expanduser().resolve() if self.path else Settings.from_env().serving_path

@@ -116,6 +116,7 @@ def ingest_release(
     release_date: str | None = None,
     refetch: bool = False,
     calendar: dict[str, str] | None = None,
+    max_shrink: float | None = None,
 ) -> ReleaseIngest:
     """Land (unless replaying) and load one release, then parse any rate text not seen before."""
     if source not in SOURCES:
@@ -155,11 +156,12 @@ def ingest_release(
         release_list = store.latest_release_list()
         if release_list is not None:
             load_release_list(con, store, release_list)
-        stats.rows = load_release(con, store, release, entries)
+        stats.rows = load_release(con, store, release, entries, max_shrink)
         if entries[0].part == FILE_PART or entries[0].source == "sample":
-            given = entries[0].release_date or calendar.get(release)
-            if given:
-                register_release(con, entries[0], given)
+            typed = entries[0].release_date  # given with the file (--release-date), kept in the manifest
+            known = typed or calendar.get(release)
+            if known:
+                register_release(con, entries[0], known, given=bool(typed) and entries[0].source != "sample")
         stats.parse = parse_new_texts(con, release)
     finally:
         con.close()

@@ -49,17 +49,57 @@ DDL = (
 )
 
 
+RELEASE_COLUMNS = "name, description, status, release_start_date, _source, _landed_file, _vintage, _loaded_at"
+
+
 def ensure_hts_schema(con) -> None:
     con.execute("create schema if not exists raw")
     for statement in DDL:
         con.execute(statement)
+    # true: the date was given with --release-date and wins over the calendar
+    con.execute("alter table raw.hts_releases add column if not exists date_given BOOLEAN")
+
+
+class ShrinkRefused(ParseError):
+    """A release much smaller than the one in force: a partial file, most likely."""
+
+
+def _check_shrink(con, release: str, max_shrink: float | None) -> None:
+    """Refuse a release that drops more than `max_shrink` of the lines of the newest other
+    release loaded (by release date): loading it would end all those lines' validity."""
+    if max_shrink is None:
+        return
+    previous = con.execute(
+        """
+        select l.release, count(*) from raw.hts_lines as l
+        left join raw.hts_releases as r on r.name = l.release
+        where l.release <> $release
+        group by l.release, r.release_start_date
+        order by r.release_start_date desc nulls last, l.release desc limit 1
+        """,
+        {"release": release},
+    ).fetchone()
+    if previous is None:
+        return
+    before, lines = (
+        previous[1],
+        con.execute("select count(*) from raw.hts_lines where release = $release", {"release": release}).fetchone()[0],
+    )
+    if lines < before * (1 - max_shrink):
+        raise ShrinkRefused(
+            f"HTS release {release} has {lines:,} lines, {1 - lines / before:.0%} fewer than the {before:,} of "
+            f"{previous[0]} in force (more than HTS_MAX_SHRINK_PCT={max_shrink * 100:g}): refused as a likely partial "
+            "file; pass --allow-shrink if the schedule really shrank"
+        )
 
 
 def _vintage(entry: HtsLandedEntry) -> datetime:
     return datetime.fromisoformat(entry.fetched_at).astimezone(UTC).replace(tzinfo=None)
 
 
-def load_release(con, store: HtsLandingStore, release: str, entries: list[HtsLandedEntry]) -> int:
+def load_release(
+    con, store: HtsLandingStore, release: str, entries: list[HtsLandedEntry], max_shrink: float | None = None
+) -> int:
     """Replace one release's lines, in one transaction; returns the rows loaded."""
     now = datetime.now(UTC).replace(tzinfo=None)
     con.execute("begin transaction")
@@ -94,6 +134,7 @@ def load_release(con, store: HtsLandingStore, release: str, entries: list[HtsLan
         ).fetchone()
         if without_number:
             raise ParseError(f"HTS release {release}: {without_number} rows without htsno (not HTS JSON rows)")
+        _check_shrink(con, release, max_shrink)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -113,8 +154,8 @@ def load_release_list(con, store: HtsLandingStore, entry: HtsLandedEntry) -> int
         )
         con.execute("delete from raw.hts_releases where name in (select name from _releases)")
         con.execute(
-            """
-            insert into raw.hts_releases
+            f"""
+            insert into raw.hts_releases ({RELEASE_COLUMNS})
             select name, description, status, try_strptime(releaseStartDate, ['%m/%d/%Y', '%Y-%m-%d'])::date,
                 $source, $landed, $vintage, now()::timestamp
             from _releases where name is not null
@@ -130,20 +171,29 @@ def load_release_list(con, store: HtsLandingStore, entry: HtsLandedEntry) -> int
     return count
 
 
-def register_release(con, entry: HtsLandedEntry, release_date: str) -> None:
-    """Record a release known from a file (or the sample) rather than from the release list."""
+def register_release(con, entry: HtsLandedEntry, release_date: str, *, given: bool = False) -> None:
+    """Record a release known from a file (or the sample) rather than from the release list; a
+    date given with the file (`given`) wins over the calendar and the list."""
     name, source = entry.release, entry.source
     known = con.execute(
         "select count(*) from raw.hts_releases where name = $name and _source = 'hts_api'", {"name": name}
     ).fetchone()[0]
     if known:
-        return  # the release list's own dates win
+        if given:
+            con.execute(
+                "update raw.hts_releases set release_start_date = $date::date, date_given = true where name = $name",
+                {"name": name, "date": release_date},
+            )
+        return  # otherwise the release list's own dates win
     con.execute("delete from raw.hts_releases where name = $name", {"name": name})
     con.execute(
-        "insert into raw.hts_releases values ($name, $name, 'archived', $date::date, $source, $landed, $vintage, "
-        "now()::timestamp)",
-        {"name": name, "date": release_date, "source": source, "landed": entry.file, "vintage": _vintage(entry)},
-    )
+        f"insert into raw.hts_releases ({RELEASE_COLUMNS}, date_given) values ($name, $name, 'archived', "
+        "$date::date, $source, $landed, $vintage, now()::timestamp, $given)",
+        {
+            "name": name, "date": release_date, "source": source, "landed": entry.file, "vintage": _vintage(entry),
+            "given": given,
+        },
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

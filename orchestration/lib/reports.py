@@ -25,17 +25,25 @@ class FlowStatus:
     overdue: bool
 
 
+def _latest_query(con, flow: str) -> str:
+    """The newest month of a flow: from raw in the warehouse, from the world's vintages in the
+    serving copy (which holds only the marts)."""
+    in_raw = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = $t", {"t": f"census_{flow}"}
+    ).fetchone()[0]
+    if in_raw:
+        return f"""
+            select period, max(_vintage), any_value(_source) from raw.census_{flow}
+            where cty_code = '-' and comm_lvl = '-' group by period order by period desc limit 1"""
+    return f"""
+        select period, max(vintage_at), any_value(source) from marts.fct_partner_total_vintages
+        where partner_code = '-' and flow = '{flow}' group by period order by period desc limit 1"""
+
+
 def flow_status(con, today: date) -> list[FlowStatus]:
     statuses = []
     for flow in FLOWS:
-        row = con.execute(
-            f"""
-            select period, max(_vintage), any_value(_source)
-            from raw.census_{flow}
-            where cty_code = '-' and comm_lvl = '-'
-            group by period order by period desc limit 1
-            """
-        ).fetchone()
+        row = con.execute(_latest_query(con, flow)).fetchone()
         if row is None:
             statuses.append(FlowStatus(flow, None, None, None, None, None, False))
             continue

@@ -157,11 +157,26 @@ def _open_base(
     return None
 
 
-def publish(warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0") -> Published:
+def _guard_other_warehouse(warehouse: Path, serving: Path) -> None:
+    """A scratch warehouse must not replace the copy that BI tools read from the real one."""
+    state = _read_states(serving).get(_file_key(serving) or "")
+    source = state.get("warehouse") if state else None
+    if source and source != str(warehouse):
+        raise InputError(
+            f"the serving copy {serving} was published from warehouse {source}, not {warehouse}: "
+            "set SERVING_PATH for this warehouse, or publish with --replace-other to replace it"
+        )
+
+
+def publish(
+    warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0", replace_other: bool = False
+) -> Published:
     if not STORAGE_VERSION.match(storage_version):
         raise InputError(f"SERVING_STORAGE_VERSION {storage_version!r} is not a version such as v1.4.0")
     if not warehouse.exists():
         raise WarehouseError(f"warehouse {warehouse} does not exist yet: run `trade-warehouse demo` or `refresh` first")
+    if not replace_other:
+        _guard_other_warehouse(warehouse, serving)
     serving.parent.mkdir(parents=True, exist_ok=True)
     temporary = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
     _remove(temporary)

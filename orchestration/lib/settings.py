@@ -50,6 +50,13 @@ def _batch(env: Mapping[str, str]) -> int:
     return months
 
 
+def _percent(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default)
+    if value > 100:
+        raise InputError(f"{name}={env.get(name)!r} is not a percentage from 0 to 100")
+    return value / 100
+
+
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:
     # Absolute, so that dbt (which runs inside dbt_project/) sees the same file.
     return Path(env.get(name) or default).expanduser().resolve()
@@ -74,6 +81,7 @@ class Settings:
     dbt_batch_months: int = 24  # a backfill builds the marts this many months at a time
     census_request_deadline: float = 300.0  # the whole of one request, however slowly its body drips
     pool_wait: float = 300.0  # how long a CLI run waits for the Dagster pool `warehouse`
+    hts_max_shrink: float = 0.10  # a tariff release losing more of its lines than this is refused
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -101,4 +109,5 @@ class Settings:
             dbt_batch_months=_batch(env),
             census_request_deadline=_number(env, "CENSUS_API_REQUEST_DEADLINE", 300.0),
             pool_wait=_number(env, "WAREHOUSE_POOL_WAIT", 300.0),
+            hts_max_shrink=_percent(env, "HTS_MAX_SHRINK_PCT", 10.0),
         )

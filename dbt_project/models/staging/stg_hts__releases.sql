@@ -1,6 +1,6 @@
--- Releases with the date their rates apply from: the legal effective date where the curated
--- calendar has one, else the publication date (the release list's, the calendar's, or the one
--- given with a revision file, in that order).
+-- Releases with the date their rates apply from: a date the user gave with the revision file
+-- (--release-date) first, then the legal effective date where the curated calendar has one, else
+-- the publication date (the release list's, the calendar's, or the one given with a file).
 with
 
 source as (
@@ -21,16 +21,20 @@ renamed as (
         source.name as release,
         source.description,
         source.status,
-        coalesce(api_date, calendar.publication_date, source.release_start_date) as publication_date,
+        coalesce(given_date, api_date, calendar.publication_date, source.release_start_date) as publication_date,
         calendar.policy_effective_date,
         coalesce(
-            calendar.policy_effective_date, api_date, calendar.publication_date, source.release_start_date
+            given_date, calendar.policy_effective_date, api_date, calendar.publication_date, source.release_start_date
         ) as effective_date,
         source._source as source
 
     from (
         -- the service's own release date beats the calendar; a date typed in with a file comes last
-        select *, case when _source = 'hts_api' then release_start_date end as api_date from source
+        select
+            *,
+            case when _source = 'hts_api' and not coalesce(date_given, false) then release_start_date end as api_date,
+            case when date_given then release_start_date end as given_date
+        from source
     ) as source
     left join calendar
         on calendar.release = source.name

@@ -8,6 +8,7 @@ from orchestration.defs.resources import HtsApiResource, LandingResource, Wareho
 from orchestration.defs.transform.project import DBT_PROJECT_DIR
 from orchestration.lib.errors import InputError, LandingError, ParseError, Unreachable
 from orchestration.lib.hts_ingest import calendar_dates, ingest_release
+from orchestration.lib.settings import Settings
 from orchestration.lib.stopping import StopRequested
 
 HTS_LINES = dg.AssetKey(["raw", "hts_lines"])
@@ -20,6 +21,9 @@ class HtsIngestConfig(dg.Config):
     file: str = Field(default="", description="a revision file (path or http(s) URL) in the HTS JSON row format")
     release_date: str = Field(default="", description="YYYY-MM-DD, for a file whose release the calendar does not know")
     refetch: bool = Field(default=False, description="fetch the current release again even if landed")
+    allow_shrink: bool = Field(
+        default=False, description="load a release even if it drops more than HTS_MAX_SHRINK_PCT of the lines in force"
+    )
 
 
 def _spec(name: str, description: str, partitioned: bool = False) -> dg.AssetSpec:
@@ -64,6 +68,7 @@ def hts_release(
             release_date=config.release_date or None,
             refetch=config.refetch,
             calendar=calendar_dates(RELEASE_CALENDAR),
+            max_shrink=None if config.allow_shrink else Settings.from_env().hts_max_shrink,
         )
     except PERMANENT as error:
         # A wrong name, an archived release without its file, a broken file: retrying cannot help.

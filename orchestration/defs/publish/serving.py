@@ -43,7 +43,9 @@ def serving_copy(
         return dg.MaterializeResult(
             metadata={"skipped": f"WAREHOUSE_TARGET={target.kind}", "read_from": target.describe()}
         )
-    result = publish(warehouse.resolved_path(), serving.resolved_path(), storage_version=version)
+    result = publish(
+        warehouse.resolved_path(), serving.resolved_path(), storage_version=version, replace_other=serving.replace_other
+    )
     table = "\n".join(f"| {name} | {rows:,} |" for name, rows in result.tables.items())
     return dg.MaterializeResult(
         metadata={
