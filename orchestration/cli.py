@@ -295,22 +295,25 @@ COMMANDS = {
 
 # Commands that write: a first SIGINT/SIGTERM stops them at the next safe point.
 STOPPABLE = {"refresh", "demo", "tariffs", "publish"}
+# The terminal's stderr as it was before Dagster's compute-log capture redirected fd 2 (through a
+# child process that an abort kills): what the signal handler says must reach the user.
+_terminal = {"fd": 2}
+
+
+def _say(line: str) -> None:
+    os.write(_terminal["fd"], (line + "\n").encode())
 
 
 def _on_signal(signum: int, frame) -> None:
     name = signal.Signals(signum).name
     if stop_requested() is None:
         request_stop(signum)
-        print(f"\n{name}: stopping at the next safe point (again to abort at once)", file=sys.stderr, flush=True)
+        _say(f"\n{name}: stopping at the next safe point (again to abort at once)")
         return
     # As safe as SIGKILL, which the warehouse survives: DuckDB rolls back an unfinished load when
     # the file is next opened, and the next run marks this one failed and frees its pool slot.
+    _say(f"error: aborted at once by a second {name}; an unfinished load is rolled back when the warehouse opens next")
     kill_descendants()
-    print(
-        f"error: aborted at once by a second {name}; an unfinished load is rolled back when the warehouse opens next",
-        file=sys.stderr,
-        flush=True,
-    )
     os._exit(128 + signum)
 
 
@@ -319,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     reset_stop()
     previous = {}
     if args.command in STOPPABLE:
+        _terminal["fd"] = os.dup(2)
         previous = {signum: signal.signal(signum, _on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         COMMANDS[args.command](args)
@@ -334,6 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for signum, handler in previous.items():  # main() called in process (tests) leaves them as they were
             signal.signal(signum, handler)
+        if _terminal["fd"] != 2:
+            os.close(_terminal["fd"])
+            _terminal["fd"] = 2
     return 0
 
 

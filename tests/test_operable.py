@@ -1,0 +1,377 @@
+"""Operable under stop, crash and hostile servers (slow): real CLI processes on the shipped
+Dagster instance config (pools included), real signals, servers that drip, stall and go down."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from census_server import CensusTestServer, Fault
+from conftest import ROOT, TEST_KEY
+
+from orchestration.lib.census_client import CensusClient
+from orchestration.lib.errors import CensusApiError, CensusKeyError
+from orchestration.lib.periods import month_range
+from orchestration.lib.sample import month_rows
+
+pytestmark = pytest.mark.slow
+
+MONTHS = month_range(date(2017, 1, 1), date(2017, 3, 1))
+REFRESH = ["refresh", "--start", "2017-01", "--end", "2017-03", "--levels", "HS2", "--no-progress"]
+PARAMS = [("get", "CTY_CODE,ALL_VAL_MO"), ("time", "2017-01")]
+
+
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def _landed(landing: Path) -> int:
+    return sum(1 for _ in landing.rglob("*.json.gz")) if landing.exists() else 0
+
+
+def _wait_landed(landing: Path, count: int, process: subprocess.Popen, limit: float = 120) -> None:
+    started = time.monotonic()
+    while _landed(landing) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() - started < limit, "nothing landed"
+        time.sleep(0.05)
+
+
+def _totals(path: Path) -> dict[tuple, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
+        ).fetchall()
+    return {k: v for p, c, e, i in rows for k, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
+
+
+def _truth(months: list[date]) -> dict[tuple, int]:
+    value = {"exports": "ALL_VAL_MO", "imports": "GEN_VAL_MO"}
+    return {
+        (m, row["CTY_CODE"], flow): int(row[value[flow]])
+        for m in months
+        for flow in value
+        for row in month_rows(flow, m)
+        if row["COMM_LVL"] == "-"
+    }
+
+
+def _runs() -> list[dg.DagsterRun]:
+    return list(dg.DagsterInstance.get().get_runs())
+
+
+def _slow(seconds: float):
+    return lambda index, seen: Fault(stall_seconds=seconds)
+
+
+# 1. A refresh after a SIGKILL must not wait for the dead run's pool slot.
+
+
+@pytest.mark.parametrize("landed_before_kill", [3, 9])
+def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(landed_before_kill, isolated_env):
+    with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.1)) as server:
+        env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url}
+        first = _start(REFRESH, env)
+        _wait_landed(isolated_env / "landing", landed_before_kill, first)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        # the dead run still holds the pool slot here; the next refresh must free it, not spin
+        second = subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", *REFRESH], env=env, cwd=ROOT, capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+    assert second.returncode == 0, second.stderr[-2000:]
+    runs = {run.run_id: run for run in _runs()}
+    assert sorted(run.status.value for run in runs.values()) == ["FAILURE", "SUCCESS"]
+    totals = _totals(isolated_env / "warehouse.duckdb")
+    assert all(totals[key] == value for key, value in _truth(MONTHS).items())
+
+
+def test_a_pool_held_by_a_live_run_is_named_after_the_wait_limit(isolated_env, tmp_path):
+    """A long refresh of another warehouse holds the pool of the shared instance; a second one
+    waits WAREHOUSE_POOL_WAIT, then says which run holds the slot."""
+    with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(1.0)) as server:
+        env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url}
+        holder = _start(REFRESH, env)
+        try:
+            _wait_landed(isolated_env / "landing", 1, holder)
+            other = {**env, "WAREHOUSE_PATH": str(tmp_path / "other" / "w.duckdb"), "WAREHOUSE_POOL_WAIT": "2",
+                     "LANDING_DIR": str(tmp_path / "other" / "landing")}  # fmt: skip
+            waiting = subprocess.run(
+                [sys.executable, "-m", "orchestration.cli", *REFRESH], env=other, cwd=ROOT, capture_output=True,
+                text=True, timeout=120,
+            )  # fmt: skip
+        finally:
+            holder.send_signal(signal.SIGTERM)
+            holder.communicate(timeout=120)
+    assert waiting.returncode == 1 and waiting.stderr.count("\n") == 1, waiting.stderr
+    assert waiting.stderr.startswith("error: the Dagster pool 'warehouse' is held by run ")
+    assert f"pid {holder.pid} on {socket.gethostname()}" in waiting.stderr and "waited 2 s" in waiting.stderr
+
+
+# 2. SIGINT and SIGTERM stop a refresh at the next safe point.
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_refresh_at_a_safe_point(signum, isolated_env):
+    with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.2)) as server:
+        process = _start(REFRESH, {**os.environ, "CENSUS_API_BASE_URL": server.base_url})
+        _wait_landed(isolated_env / "landing", 5, process)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum
+    last = err.strip().splitlines()[-1]
+    name = signal.Signals(signum).name
+    assert last.startswith(f"error: stopped by {name} ") and last.endswith("marked CANCELED"), err
+    assert "months loaded before it are kept in raw" in last
+    assert [run.status.value for run in _runs()] == ["CANCELED"]
+    assert not (isolated_env / "serving.duckdb").exists()
+    # whatever was loaded is whole: every month in raw has every partner's total, exactly
+    with duckdb.connect(str(isolated_env / "warehouse.duckdb"), read_only=True) as con:
+        loaded = con.execute("select period, cty_code, all_val_mo from raw.census_exports where comm_lvl = '-'")
+        rows = {(p, c, "exports"): v for p, c, v in loaded.fetchall()}
+    truth = _truth(MONTHS)
+    months = {key[0] for key in rows}
+    assert months and all(rows[k] == v for k, v in truth.items() if k[0] in months and k[2] == "exports")
+
+
+def test_a_second_sigint_aborts_at_once_and_the_next_refresh_recovers(isolated_env):
+    with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.2)) as server:
+        env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url}
+        process = _start(REFRESH, env)
+        _wait_landed(isolated_env / "landing", 3, process)
+        server.faults = _slow(30)  # the request in flight now takes long: only an abort ends it soon
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+        assert process.returncode == 130 and "error: aborted at once by a second SIGINT" in err
+        server.faults = None
+        again = subprocess.run([sys.executable, "-m", "orchestration.cli", *REFRESH], env=env, cwd=ROOT,
+                               capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr[-2000:]
+    totals = _totals(isolated_env / "warehouse.duckdb")
+    assert all(totals[key] == value for key, value in _truth(MONTHS).items())
+
+
+# 3. A body that drips a byte at a time is cut at the request's deadline.
+
+
+class DripServer:
+    """Answers every request with headers at once and then one byte of body per `pace` seconds."""
+
+    def __init__(self, pace: float = 0.05):
+        self.pace, self.connections = pace, 0
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.stopping = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/data"
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            body = b'[["CTY_CODE","ALL_VAL_MO"],' + b" " * 5000 + b'["-","1"]]'
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+            for byte in body:
+                if self.stopping.is_set():
+                    return
+                try:
+                    conn.sendall(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(self.pace)
+
+    def close(self) -> None:
+        self.stopping.set()
+        self.sock.close()
+
+
+def test_a_drip_fed_body_is_cut_at_the_deadline_and_counts_as_transient():
+    server = DripServer()
+    outcome: dict[str, BaseException] = {}
+    client = CensusClient(server.base_url, TEST_KEY, read_timeout=1, deadline=1, backoff_factor=0)
+
+    def call() -> None:
+        try:
+            client.get("/exports/hs", PARAMS)
+        except BaseException as error:
+            outcome["error"] = error
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(60)  # on a client without a deadline this request would run for minutes
+    server.close()
+    assert not worker.is_alive(), "the request did not end at its deadline"
+    error = outcome["error"]
+    assert isinstance(error, CensusApiError) and "not complete within the 1 s deadline" in str(error)
+    assert "after 3 attempts" in str(error) and server.connections == 3 and TEST_KEY not in str(error)
+
+
+# 4. An outage page is an outage, not a key problem.
+
+MAINTENANCE = b"<html><head><title>Service Unavailable</title></head><body>Down for maintenance</body></html>"
+
+
+@pytest.mark.parametrize("status", [503, 200])
+def test_an_outage_page_is_reported_as_an_outage_after_retries(status):
+    fault = Fault(status=status, body=MAINTENANCE, headers={"Content-Type": "text/html"})
+    with CensusTestServer(MONTHS, key=TEST_KEY, faults=lambda i, s: fault) as server:
+        client = CensusClient(server.base_url, TEST_KEY, max_retries=2, backoff_factor=0)
+        with pytest.raises(CensusApiError) as error:
+            client.get("/exports/hs", PARAMS)
+    assert not isinstance(error.value, CensusKeyError)
+    assert f"the Census API is unavailable (HTTP {status}, page 'Service Unavailable')" in str(error.value)
+    assert len(server.seen) == 3  # retried: urllib3's two retries of a 503, or three reads of a 200 page
+
+
+def test_the_key_error_header_is_a_key_problem():
+    fault = Fault(status=200, body=MAINTENANCE, headers={"Content-Type": "text/html", "X-DataWebAPI-KeyError": "1"})
+    with CensusTestServer(MONTHS, key=TEST_KEY, faults=lambda i, s: fault) as server:
+        with pytest.raises(CensusKeyError, match="X-DataWebAPI-KeyError"):
+            CensusClient(server.base_url, TEST_KEY, backoff_factor=0).get("/exports/hs", PARAMS)
+        assert len(server.seen) == 1
+
+
+# 9. Offline: a fast, clear failure; the writer lock is not held meanwhile.
+
+
+def test_an_unreachable_api_fails_at_once_without_retries(isolated_env, capsys):
+    from orchestration.cli import main
+
+    code = main(["refresh", "--start", "2017-01", "--end", "2017-01", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("error: cannot reach 127.0.0.1:9: Connection refused (check the network, a proxy, or ")
+    # one failed attempt per flow, no Dagster retries: both runs' steps failed once each
+    events = dg.DagsterInstance.get().get_records_for_run(_runs()[0].run_id).records
+    retries = [
+        r for r in events if r.event_log_entry.dagster_event and r.event_log_entry.dagster_event.is_step_up_for_retry
+    ]
+    assert retries == []
+
+
+# 5. A small revision file does not end the schedule; --release-date wins over the calendar.
+
+
+def _schedule_file(folder: Path, name: str, rows: list[dict]) -> Path:
+    import json
+
+    path = folder / name
+    path.write_text(json.dumps(rows))
+    return path
+
+
+def test_a_release_that_drops_most_lines_is_refused_and_release_date_wins(isolated_env, capsys):
+    from helpers import snapshot
+
+    from orchestration.cli import main
+    from orchestration.lib.sample_hts import sample_rows
+
+    rows = [row for row in sample_rows() if row["htsno"]]
+    full = _schedule_file(isolated_env, "hts_2025_rev_4.json", rows)
+    tariffs = ["tariffs", "refresh", "--source", "replay", "--no-progress"]
+    # Rev 4 is in the bundled calendar (effective 2025-03-07): the date given here must win
+    assert main([*tariffs, "--file", str(full), "--release-date", "2025-08-01"]) == 0
+    warehouse = isolated_env / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        valid_from = con.execute("select distinct valid_from::varchar from marts.fct_tariff_rates").fetchall()
+    assert valid_from == [("2025-08-01",)]
+    capsys.readouterr()
+
+    before = snapshot(warehouse)
+    small = _schedule_file(isolated_env, "hts_2025_rev_5.json", rows[:4])
+    assert main([*tariffs, "--file", str(small), "--release-date", "2025-09-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(
+        f"error: HTS release 2025HTSRev5 has 4 lines, 90% fewer than the {len(rows)} of 2025HTSRev4 in force"
+    )
+    assert "--allow-shrink" in err and snapshot(warehouse) == before
+
+    assert main([*tariffs, "--file", str(small), "--release-date", "2025-09-01", "--allow-shrink"]) == 0
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        in_force = con.execute("select count(*) from marts.fct_tariff_rates where valid_to is null").fetchone()[0]
+    assert in_force == 4
+
+
+# 6. `sql` reads the warehouse and nothing else.
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "copy (select 1) to '{tmp}/out.csv'",
+        "select * from read_text('/etc/hostname')",
+        "attach '{tmp}/copy.duckdb' as other",
+        "set enable_external_access = true",
+        "install httpfs",
+    ],
+)
+def test_sql_cannot_touch_files_or_other_databases(query, demo_warehouse, monkeypatch, tmp_path, capsys):
+    import shutil
+
+    from orchestration.cli import main
+
+    shutil.copyfile(demo_warehouse.parent / "serving.duckdb", tmp_path / "copy.duckdb")
+    monkeypatch.setenv("WAREHOUSE_PATH", str(demo_warehouse))
+    for extra in ([], ["--warehouse"]):
+        assert main(["sql", *extra, query.replace("{tmp}", str(tmp_path))]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: query failed: ") and err.count("\n") == 1
+    assert not (tmp_path / "out.csv").exists()
+    assert main(["sql", "select count(*) from marts.fct_bilateral_balance_monthly"]) == 0  # the copy itself reads
+
+
+# 8. A scratch warehouse publishes beside itself, never over another warehouse's copy.
+
+
+def test_a_scratch_warehouse_never_replaces_the_shared_serving_copy(demo_warehouse, isolated_env, monkeypatch, capsys):
+    import shutil
+
+    from orchestration.cli import main
+    from orchestration.lib.serving import publish
+
+    shared = isolated_env / "shared"
+    shared.mkdir()
+    publish(demo_warehouse, shared / "serving.duckdb")  # the copy BI tools read, from the demo warehouse
+    before = (shared / "serving.duckdb").stat().st_mtime_ns
+    scratch = isolated_env / "scratch" / "warehouse.duckdb"
+    scratch.parent.mkdir()
+    shutil.copyfile(demo_warehouse, scratch)
+    monkeypatch.setenv("WAREHOUSE_PATH", str(scratch))
+    assert main(["publish"]) == 0  # unset SERVING_PATH: beside the scratch warehouse
+    assert (scratch.parent / "serving.duckdb").exists() and (scratch.parent / "reports").is_dir()
+    assert (scratch.parent / "parquet").is_dir()
+
+    monkeypatch.setenv("SERVING_PATH", str(shared / "serving.duckdb"))
+    assert main(["publish"]) == 1
+    err = capsys.readouterr().err
+    assert f"the serving copy {shared / 'serving.duckdb'} was published from warehouse {demo_warehouse}" in err
+    assert err.count("\n") == 1 and (shared / "serving.duckdb").stat().st_mtime_ns == before
+    assert main(["publish", "--replace-other"]) == 0
