@@ -209,9 +209,7 @@ def test_two_refreshes_at_once_one_waits_its_turn_or_says_busy(isolated_env, mon
 
 def test_the_api_key_leaks_nowhere(isolated_env, monkeypatch, tmp_path):
     canary = "canary-key-3f9d2c1b7e6a5d4c3b2a1f0e9d8c7b6a5f4e3d2c"
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    home = Path(os.environ["DAGSTER_HOME"])  # the shipped instance config, made by isolated_env
     monkeypatch.setenv("CENSUS_API_KEY", canary)
     log_file = tmp_path / "debug.log"
     handler = logging.FileHandler(log_file)

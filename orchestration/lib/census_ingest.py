@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+import duckdb
+
 from orchestration.lib.census_client import CensusClient
 from orchestration.lib.census_plan import HS_LEVELS, CensusRequest, plan_month
-from orchestration.lib.errors import CensusNoData, InputError, LandingError
+from orchestration.lib.errors import CensusNoData, InputError, LandingError, is_disk_full, write_failed
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.landing import LandedEntry, LandingStore
 from orchestration.lib.periods import month_key
@@ -153,12 +156,15 @@ def ingest_flow(
             stats.requests_reused += len(entries)
         check_stop(f"before loading {flow} {month_key(month)}: {KEPT}")
         # The write lock is held only while loading, never while waiting on the network.
-        con = connect(warehouse_path)
         try:
-            ensure_raw_schema(con)
-            stats.loads.append(load_month(con, store, flow, month, entries))
-        finally:
-            con.close()
+            with closing(connect(warehouse_path)) as con:
+                ensure_raw_schema(con)
+                stats.loads.append(load_month(con, store, flow, month, entries))
+        except (duckdb.Error, OSError) as error:
+            if not is_disk_full(error):
+                raise
+            stage = f"loading {flow} {month_key(month)} (rolled back; the months before it are kept)"
+            raise write_failed(stage, warehouse_path, error) from None
         progress.update(1)
     return stats
 

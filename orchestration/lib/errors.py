@@ -1,5 +1,8 @@
 """Errors a user can act on. Every message is one line and never contains the API key."""
 
+import errno
+from pathlib import Path
+
 
 class WarehouseError(Exception):
     """Base class: the CLI prints `error: <message>` and exits non-zero."""
@@ -43,3 +46,25 @@ class WarehouseBusy(WarehouseError):
 
 class HtsApiError(WarehouseError):
     """The USITC HTS service failed or answered something unusable."""
+
+
+class StorageError(WarehouseError):
+    """A write the disk refused (full, read-only): retrying at once cannot help."""
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """ENOSPC from Python, or DuckDB's wording of it."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return True
+    return "no space left on device" in str(error).lower()
+
+
+def write_failed(stage: str, path: Path, error: BaseException) -> StorageError:
+    """One line naming the stage, the path and what to do, for a write that failed."""
+    folder = Path(path).parent
+    if is_disk_full(error):
+        return StorageError(f"{stage}: the disk is full writing {path}: free space in {folder} and run it again")
+    reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error).splitlines()[0]
+    if isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return StorageError(f"{stage}: cannot write {path}: {reason}: make {folder} writable")
+    return StorageError(f"{stage}: cannot write {path}: {reason}")

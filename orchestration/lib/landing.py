@@ -11,16 +11,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration.lib.census_plan import CensusRequest
-from orchestration.lib.errors import LandingError
+from orchestration.lib.errors import LandingError, write_failed
 from orchestration.lib.periods import month_key
 
 MANIFEST = "manifest.jsonl"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -103,12 +105,14 @@ class ContentStore:
         latest: dict = {}
         if not manifest.exists():
             return latest
-        with manifest.open(encoding="utf-8") as lines:
-            for line in lines:
+        with manifest.open("rb") as lines:
+            for number, line in enumerate(lines, start=1):
                 try:
-                    entry = factory(**json.loads(line))
+                    entry = factory(**json.loads(line.decode("utf-8")))
                 except (ValueError, TypeError):
-                    continue  # a line torn by a crash mid-append: that response never landed
+                    # a line torn by a crash mid-append (or damaged): that response never landed
+                    log.warning(f"the manifest line {number} of {manifest} is unreadable and was skipped")
+                    continue
                 latest[getattr(entry, key)] = entry
         return latest
 
@@ -139,20 +143,28 @@ class ContentStore:
     @staticmethod
     def _write_atomic(target: Path, stored: bytes) -> None:
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        with open(temporary, "wb") as raw:
-            raw.write(stored)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(temporary, target)
+        try:
+            with open(temporary, "wb") as raw:
+                raw.write(stored)
+                raw.flush()
+                os.fsync(raw.fileno())
+            os.replace(temporary, target)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            raise write_failed("landing a response", target, error) from None
 
     @staticmethod
     def _append(manifest: Path, entry) -> None:
         line = json.dumps(asdict(entry), separators=(",", ":")) + "\n"
-        with manifest.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
-        _fsync_dir(manifest.parent)
+        try:
+            with manifest.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+            _fsync_dir(manifest.parent)
+        except OSError as error:
+            # the line may be torn: the next read skips it, and that response is fetched again
+            raise write_failed("recording a landed response", manifest, error) from None
 
 
 class LandingStore(ContentStore):

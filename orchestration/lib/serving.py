@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.errors import InputError, WarehouseBusy, WarehouseError
+from orchestration.lib.errors import InputError, WarehouseBusy, WarehouseError, is_disk_full, write_failed
 from orchestration.lib.settings import duckdb_config
 
 SCHEMA = "marts"
@@ -44,6 +44,7 @@ class Published:
     reused_spare: bool = False  # that copy was the spare, updated in place (no file copy)
     # table -> months replaced (None: the whole table) in an incremental publish
     replaced: dict[str, list | None] = field(default_factory=dict)
+    ledger: _Ledger | None = field(default=None, repr=False)  # the warehouse's ledger as published
 
 
 @dataclass(frozen=True)
@@ -182,36 +183,46 @@ def publish(
     _remove(temporary)
     result = Published(serving, serving.parent / "parquet", storage_version=storage_version)
     con = duckdb.connect(config=duckdb_config())
-    ledger = None
     try:
-        try:
-            con.execute("attach $path as wh (read_only)", {"path": str(warehouse)})
-        except duckdb.IOException as error:
-            raise WarehouseBusy(
-                f"cannot read warehouse {warehouse} to publish it: {str(error).splitlines()[0]}"
-            ) from None
-        has_ledger = bool(
-            con.execute(
-                "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = 'staging' "
-                "and table_name = 'mart_changes'"
-            ).fetchone()[0]
-        )
-        state = _open_base(con, serving, temporary, warehouse, storage_version, has_ledger)
-        written = Path(con.execute("select path from duckdb_databases() where database_name = 'pub'").fetchone()[0])
-        ledger = _read_ledger(con, state) if has_ledger else None
-        result.incremental = state is not None
-        result.reused_spare = written == spare_path(serving)
-        _copy_tables(con, result, ledger if result.incremental else None)
-        _copy_comments(con, result)
-        _copy_table_macros(con)
-        con.execute("checkpoint pub")
-        _export_parquet(con, result)
+        written = _write_copy(con, warehouse, serving, temporary, storage_version, result)
+    except (duckdb.Error, OSError) as error:
+        if not is_disk_full(error):
+            raise
+        con.close()
+        _remove(temporary)
+        raise write_failed("publishing the serving copy (the previous copy is kept)", serving, error) from None
     finally:
         con.close()
     _swap_in(written, serving)
     result.bytes = serving.stat().st_size
-    _write_state(serving, warehouse, storage_version, ledger)
+    _write_state(serving, warehouse, storage_version, result.ledger)
     return result
+
+
+def _write_copy(con, warehouse: Path, serving: Path, temporary: Path, storage_version: str, result: Published) -> Path:
+    """The new copy written (not yet swapped in); returns the file it was written in."""
+    try:
+        con.execute("attach $path as wh (read_only)", {"path": str(warehouse)})
+    except duckdb.IOException as error:
+        raise WarehouseBusy(f"cannot read warehouse {warehouse} to publish it: {str(error).splitlines()[0]}") from None
+    has_ledger = bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = 'staging' "
+            "and table_name = 'mart_changes'"
+        ).fetchone()[0]
+    )
+    state = _open_base(con, serving, temporary, warehouse, storage_version, has_ledger)
+    written = Path(con.execute("select path from duckdb_databases() where database_name = 'pub'").fetchone()[0])
+    ledger = _read_ledger(con, state) if has_ledger else None
+    result.incremental = state is not None
+    result.reused_spare = written == spare_path(serving)
+    _copy_tables(con, result, ledger if result.incremental else None)
+    _copy_comments(con, result)
+    _copy_table_macros(con)
+    con.execute("checkpoint pub")
+    _export_parquet(con, result)
+    result.ledger = ledger
+    return written
 
 
 def _swap_in(written: Path, serving: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.lib.census_parse import Column, TableSpec, map_header, raw_tables, table_spec
-from orchestration.lib.errors import ParseError, WarehouseBusy, WarehouseError
+from orchestration.lib.errors import LandingError, ParseError, WarehouseBusy, WarehouseError, is_disk_full
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.landing import LandedEntry, LandingStore
 from orchestration.lib.periods import month_key
@@ -61,6 +63,20 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
         raise WarehouseError(f"cannot open warehouse {path}: {message.splitlines()[0]}") from None
     except duckdb.Error as error:
         raise WarehouseError(f"cannot open warehouse {path}: {str(error).splitlines()[0]}") from None
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """begin ... commit, or rollback on any failure. A failed write (a full disk) may have ended
+    the transaction already: then the rollback's own complaint must not hide the real cause."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.execute("rollback")
+        raise
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -245,10 +261,26 @@ def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[Landed
             f"join _files using (filename) where {keep}",
             {**parameters, "loaded_at": loaded_at},
         ).fetchone()[0]
-    except (duckdb.ConversionException, duckdb.ConstraintException, duckdb.InvalidInputException) as error:
+    except duckdb.IOException as error:
+        raise _unreadable(where, error) from None
+    except duckdb.InvalidInputException as error:
+        if "top-level JSON array" in str(error) or "Malformed JSON" in str(error):
+            raise _unreadable(where, error) from None
+        raise _Rejected(spec, entries, str(error).splitlines()[0]) from None
+    except (duckdb.ConversionException, duckdb.ConstraintException) as error:
         raise _Rejected(spec, entries, str(error).splitlines()[0]) from None
     load.rows[spec.table] = load.rows.get(spec.table, 0) + inserted
     load.files += len(entries)
+
+
+def _unreadable(where: str, error: duckdb.Error) -> WarehouseError:
+    if is_disk_full(error):
+        return WarehouseError(f"loading {where}: the disk is full: {str(error).splitlines()[0]}")
+    reason = str(error).splitlines()[0].split("Error: ", 1)[-1]
+    return LandingError(
+        f"the landed response {where} cannot be read as a gzip JSON table ({reason}); "
+        "fetch the month again with --refetch"
+    )
 
 
 def diagnose(con, store: LandingStore, rejected: _Rejected) -> ParseError:
@@ -288,31 +320,35 @@ def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedE
         load.unchanged = True
         return load
     _require_world_total(flow, key, entries)
-    con.execute("begin transaction")
     try:
-        already = loaded_files(con, flow, period)
-        groups: dict[tuple[str, tuple[str, ...]], list[LandedEntry]] = defaultdict(list)
-        for entry in with_rows:
-            if entry.file not in already:
-                groups[(entry.kind, tuple(entry.header))].append(entry)
-        for kind in ("detail", "names"):
-            load.rows[table_spec(flow, kind).table] = 0
-        for (kind, _header), members in sorted(groups.items(), key=lambda item: item[1][0].request_id):
-            load_entries(con, store, table_spec(flow, kind), members, load)
-        fetched = max(datetime.fromisoformat(e.fetched_at) for e in entries).astimezone(UTC).replace(tzinfo=None)
-        record_vintage(con, flow, period, vintage + 1, files, fetched, load.files, entries[0].source)
-        load.vintage = vintage + 1
-        failpoint("load")
-        con.execute("commit")
+        with transaction(con):
+            vintage = _load_files(con, store, flow, period, entries, with_rows, files, vintage, load)
     except _Rejected as rejected:
-        con.execute("rollback")
         raise diagnose(con, store, rejected) from None
-    except BaseException:
-        con.execute("rollback")
-        raise
     finally:
-        con.execute("drop table if exists _files")
+        with suppress(duckdb.Error):
+            con.execute("drop table if exists _files")
+    load.vintage = vintage
     return load
+
+
+def _load_files(
+    con, store: LandingStore, flow: str, period: date, entries, with_rows, files, vintage: int, load: MonthLoad
+) -> int:
+    """The month's new responses and its vintage row, inside the caller's transaction."""
+    already = loaded_files(con, flow, period)
+    groups: dict[tuple[str, tuple[str, ...]], list[LandedEntry]] = defaultdict(list)
+    for entry in with_rows:
+        if entry.file not in already:
+            groups[(entry.kind, tuple(entry.header))].append(entry)
+    for kind in ("detail", "names"):
+        load.rows[table_spec(flow, kind).table] = 0
+    for (kind, _header), members in sorted(groups.items(), key=lambda item: item[1][0].request_id):
+        load_entries(con, store, table_spec(flow, kind), members, load)
+    fetched = max(datetime.fromisoformat(e.fetched_at) for e in entries).astimezone(UTC).replace(tzinfo=None)
+    record_vintage(con, flow, period, vintage + 1, files, fetched, load.files, entries[0].source)
+    failpoint("load")
+    return vintage + 1
 
 
 def _require_world_total(flow: str, key: str, entries: list[LandedEntry]) -> None:

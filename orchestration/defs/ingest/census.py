@@ -17,6 +17,7 @@ from orchestration.lib.errors import (
     InputError,
     LandingError,
     ParseError,
+    StorageError,
     Unreachable,
 )
 from orchestration.lib.periods import add_months, month_range
@@ -33,7 +34,8 @@ RELEASE_FRESHNESS = dg.FreshnessPolicy.cron(
 
 # Unreachable too: a refused connection or an unknown host fails fast, not after minutes of retries.
 PERMANENT = (
-    CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError, StopRequested, Unreachable,
+    CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError, StopRequested, StorageError,
+    Unreachable,
 )  # fmt: skip
 
 

@@ -6,13 +6,13 @@ from pydantic import Field
 from orchestration.defs.partitions import hts_release_partitions
 from orchestration.defs.resources import HtsApiResource, LandingResource, WarehouseResource
 from orchestration.defs.transform.project import DBT_PROJECT_DIR
-from orchestration.lib.errors import InputError, LandingError, ParseError, Unreachable
+from orchestration.lib.errors import InputError, LandingError, ParseError, StorageError, Unreachable
 from orchestration.lib.hts_ingest import calendar_dates, ingest_release
 from orchestration.lib.settings import Settings
 from orchestration.lib.stopping import StopRequested
 
 HTS_LINES = dg.AssetKey(["raw", "hts_lines"])
-PERMANENT = (InputError, LandingError, ParseError, StopRequested, Unreachable)
+PERMANENT = (InputError, LandingError, ParseError, StopRequested, StorageError, Unreachable)
 RELEASE_CALENDAR = DBT_PROJECT_DIR / "seeds" / "hts_release_dates.csv"
 
 
