@@ -16,6 +16,7 @@ from pathlib import Path
 from orchestration.lib.census_plan import DEFAULT_LEVELS, parse_levels
 from orchestration.lib.errors import InputError, WarehouseError
 from orchestration.lib.lock import writer_lock
+from orchestration.lib.marts_state import unfinished as unfinished_build
 from orchestration.lib.periods import month_range, validate_range
 from orchestration.lib.settings import Settings
 from orchestration.lib.stopping import Stopped, kill_descendants, request_stop, stop_requested
@@ -260,17 +261,23 @@ def cmd_publish(args: argparse.Namespace) -> None:
 def cmd_status(args: argparse.Namespace) -> None:
     from orchestration.lib.reports import flow_status, format_status
 
-    con = _connect_for_reading(Settings.from_env(), args.warehouse)
+    settings = Settings.from_env()
+    con = _connect_for_reading(settings, args.warehouse)
     try:
         print(format_status(flow_status(con, date.today())))
     finally:
         con.close()
+    if build := unfinished_build(settings.warehouse_path):
+        print(f"marts    {build}")
 
 
 def cmd_sql(args: argparse.Namespace) -> None:
     import duckdb
 
-    con = _connect_for_reading(Settings.from_env(), args.warehouse)
+    settings = Settings.from_env()
+    con = _connect_for_reading(settings, args.warehouse)
+    if args.warehouse and (build := unfinished_build(settings.warehouse_path)):
+        print(f"warning: {build}", file=sys.stderr)
     try:
         relation = con.sql(args.query)
         if relation is None:

@@ -375,3 +375,119 @@ def test_a_scratch_warehouse_never_replaces_the_shared_serving_copy(demo_warehou
     assert f"the serving copy {shared / 'serving.duckdb'} was published from warehouse {demo_warehouse}" in err
     assert err.count("\n") == 1 and (shared / "serving.duckdb").stat().st_mtime_ns == before
     assert main(["publish", "--replace-other"]) == 0
+
+
+# 7 and 10. A full disk is named with its stage, path and remedy; a dbt build that did not finish
+# is reported to whoever reads the warehouse, and the serving copy keeps the last whole build.
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A small tmpfs (root only): a real full disk, not a simulated one."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+
+    def mount(size: str) -> Path:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                                capture_output=True, text=True)  # fmt: skip
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+        return folder
+
+    yield mount
+    subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_a_full_disk_while_landing_names_the_stage_path_and_remedy(tiny_disk, isolated_env, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    disk = tiny_disk("64k")
+    monkeypatch.setenv("LANDING_DIR", str(disk / "landing"))
+    with CensusTestServer(MONTHS, key=TEST_KEY) as server:
+        monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
+        assert main(["refresh", "--start", "2017-01", "--end", "2017-01", "--levels", "HS2,HS4", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: landing a response: the disk is full writing ")
+    assert f"free space in {disk / 'landing' / 'census'}" in err and "and run it again" in err
+    assert not list(disk.rglob(".*.tmp"))  # no half-written file left behind
+
+
+def test_a_full_disk_while_loading_keeps_the_months_before(
+    tiny_disk, sample_landing, isolated_env, monkeypatch, capsys
+):
+    from orchestration.cli import main
+
+    disk = tiny_disk("1200k")
+    monkeypatch.setenv("WAREHOUSE_PATH", str(disk / "warehouse.duckdb"))
+    monkeypatch.setenv("LANDING_DIR", str(sample_landing))
+    replay = ["refresh", "--source", "replay", "--start", "2017-01", "--end", "2017-06", "--levels", "HS2"]
+    assert main([*replay, "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and " (rolled back; the months before it are kept): the disk is full writing " in err
+    assert err.startswith("error: loading ") and f"free space in {disk} and run it again" in err
+
+
+def test_an_unfinished_dbt_build_is_reported_until_a_refresh_succeeds(isolated_env, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    one_month = ["refresh", "--start", "2017-01", "--end", "2017-01", "--levels", "HS2", "--no-progress"]
+    with CensusTestServer(MONTHS, key=TEST_KEY) as server:
+        env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url, "TRADE_WAREHOUSE_FAILPOINT": "dbt:20"}
+        killed = subprocess.run([sys.executable, "-m", "orchestration.cli", *one_month], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=600, start_new_session=True)  # fmt: skip
+        assert killed.returncode == -9
+        assert main(["status", "--warehouse"]) == 0
+        out = capsys.readouterr().out
+        assert "marts    the dbt build of the marts for 2017-01 to 2017-01 started " in out
+        assert "did not finish: the warehouse's marts may be out of step" in out
+        assert main(["sql", "--warehouse", "select 1"]) == 0
+        assert capsys.readouterr().err.startswith("warning: the dbt build of the marts for 2017-01 to 2017-01")
+        monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
+        assert main(one_month) == 0
+    capsys.readouterr()
+    assert main(["status"]) == 0
+    assert "marts " not in capsys.readouterr().out  # the next whole build cleared it
+
+
+def test_a_damaged_manifest_is_named_not_mistaken_for_data(sample_landing, isolated_env, monkeypatch, capsys, tmp_path):
+    import json
+    import shutil
+
+    from orchestration.cli import main
+
+    landing = tmp_path / "copy"
+    shutil.copytree(sample_landing / "census" / "exports" / "2017-01", landing / "census" / "exports" / "2017-01")
+    shutil.copytree(sample_landing / "census" / "imports" / "2017-01", landing / "census" / "imports" / "2017-01")
+    manifest = landing / "census" / "exports" / "2017-01" / "manifest.jsonl"
+    lines = manifest.read_bytes().splitlines(keepends=True)
+    first = json.loads(lines[0])
+    first["header"] = first["header"][1:] + first["header"][:1]  # columns swapped in the manifest only
+    damaged = [json.dumps(first).encode() + b"\n", b"\xff\xfe not utf-8\n", *lines[1:]]
+    manifest.write_bytes(b"".join(damaged))
+    monkeypatch.setenv("LANDING_DIR", str(landing))
+    code = main(["refresh", "--source", "replay", "--start", "2017-01", "--end", "2017-01", "--levels", "HS2",
+                 "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1, err
+    assert f"the manifest's header for exports 2017-01 {first['request_id']} is not the landed file's own" in err
+    assert "--refetch" in err
+
+
+def test_status_and_sql_answer_during_a_refresh(isolated_env, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    with CensusTestServer(MONTHS, key=TEST_KEY) as server:
+        monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
+        assert main(["refresh", "--start", "2017-01", "--end", "2017-01", "--levels", "HS2", "--no-progress"]) == 0
+        server.faults = _slow(0.3)
+        running = _start(REFRESH, dict(os.environ))
+        try:
+            _wait_landed(isolated_env / "landing", _landed(isolated_env / "landing") + 2, running)
+            capsys.readouterr()
+            assert main(["status"]) == 0 and capsys.readouterr().out.startswith("exports  latest 2017-01")
+            assert main(["sql", "select count(*) from marts.fct_bilateral_balance_monthly"]) == 0
+            assert running.poll() is None  # both answered while the refresh was still running
+        finally:
+            running.send_signal(signal.SIGTERM)
+            running.communicate(timeout=120)

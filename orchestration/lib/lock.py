@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from orchestration.lib.errors import WarehouseBusy, WarehouseError
+from orchestration.lib.errors import WarehouseBusy, WarehouseError, write_failed
 
 
 @contextmanager
@@ -22,9 +22,13 @@ def writer_lock(warehouse_path: Path) -> Iterator[None]:
     lock_path = warehouse_path.with_name(warehouse_path.name + ".lock")
     try:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise WarehouseError(f"cannot create the warehouse folder {lock_path.parent}: {error.strerror}") from None
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        # the folder exists but does not take files (read-only, not ours)
+        raise write_failed("taking the writer lock", lock_path, error) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -288,12 +288,30 @@ def diagnose(con, store: LandingStore, rejected: _Rejected) -> ParseError:
     are read as text and every rule checked (the slow path, taken only for bad input)."""
     spec, entries = rejected.spec, rejected.entries
     header, where = entries[0].header, _where(entries)
+    paths = [str(store.root / entry.file) for entry in entries]
+    # A header recorded in the manifest that is not the file's own would shift every column:
+    # say that, rather than what the shifted cells look like.
+    differs = con.execute(
+        f"""
+        select filename from (
+            select filename, json, row_number() over (partition by filename order by ordinality) as n
+            from {_read_json()} with ordinality
+        ) where n = 1 and json is distinct from $header limit 1
+        """,
+        {"files": paths, "header": header},
+    ).fetchone()
+    if differs:
+        entry = entries[paths.index(differs[0])]
+        raise LandingError(
+            f"the manifest's header for {entry.flow} {entry.month} {entry.request_id} is not the landed file's own "
+            "first row (the manifest was edited or damaged); fetch the month again with --refetch"
+        )
     positions = map_header(header, spec.required, also_known=spec.requested_not_stored, where=where).positions
     cells = ", ".join(f"json[{p}] as {_ref(p)}" for p in _used_positions(spec, positions))
     con.execute(
         f"create or replace temp table _landing as select {cells} from {_read_json()} "
         "where json is distinct from $header",
-        {"files": [str(store.root / entry.file) for entry in entries], "header": header},
+        {"files": paths, "header": header},
     )
     try:
         sources = {"period": _period_cell(positions)}

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -10,10 +11,12 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import ProgressResource, WarehouseResource
 from orchestration.defs.transform.project import dbt_project
+from orchestration.lib import marts_state
 from orchestration.lib.dbt_results import failure_summary, log_error
 from orchestration.lib.dbt_vars import batched_vars
 from orchestration.lib.failpoints import failpoint
 from orchestration.lib.hts_warehouse import ensure_hts_schema
+from orchestration.lib.periods import add_months
 from orchestration.lib.settings import Settings
 from orchestration.lib.stopping import check_stop
 from orchestration.lib.warehouse import connect, table_row_counts
@@ -46,10 +49,18 @@ def _failure(invocation) -> str:
         return log_error(invocation.target_path / "dbt.log")
 
 
+def _what(dbt_vars: dict | None) -> str:
+    if not dbt_vars:
+        return "the tariff marts"
+    last = add_months(date.fromisoformat(dbt_vars["period_end"][:10]), -1)  # period_end is exclusive
+    return f"the marts for {dbt_vars['period_start'][:7]} to {last:%Y-%m}"
+
+
 def _build_batch(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict) -> None:
     """An earlier batch of a backfill: built and tested, its events not reported (the last batch
     reports each asset once); a failure stops the run here."""
     check_stop(BEFORE_DBT)
+    marts_state.begin(warehouse.resolved_path(), _what(dbt_vars))
     with warehouse.dbt_environment():
         invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
         for _ in invocation.stream_raw_events():
@@ -65,6 +76,7 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
     catalog named in the parse-time manifest, which differs whenever WAREHOUSE_PATH has another
     file name."""
     check_stop(BEFORE_DBT)
+    marts_state.begin(warehouse.resolved_path(), _what(dbt_vars))
     args = ["build", "--vars", json.dumps(dbt_vars)] if dbt_vars else ["build"]
     with warehouse.dbt_environment():
         invocation = dbt.cli(args, context=context, raise_on_error=False)
@@ -81,6 +93,7 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
         yield event
     if not invocation.is_successful():
         raise dg.Failure(description=_failure(invocation))
+    marts_state.finish(warehouse.resolved_path())
 
 
 @dbt_assets(
