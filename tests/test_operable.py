@@ -491,3 +491,25 @@ def test_status_and_sql_answer_during_a_refresh(isolated_env, monkeypatch, capsy
         finally:
             running.send_signal(signal.SIGTERM)
             running.communicate(timeout=120)
+
+
+def test_a_read_only_folder_is_not_called_missing(tmp_path, sample_landing, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a read-only tmpfs here")
+    try:
+        monkeypatch.setenv("WAREHOUSE_PATH", str(folder / "warehouse.duckdb"))
+        monkeypatch.setenv("LANDING_DIR", str(sample_landing))
+        code = main(["refresh", "--source", "replay", "--start", "2017-01", "--end", "2017-01", "--no-progress"])
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "cannot create the warehouse folder" not in err
+    assert err == (
+        f"error: taking the writer lock: cannot write {folder / 'warehouse.duckdb.lock'}: Read-only file system: "
+        f"make {folder} writable\n"
+    )
