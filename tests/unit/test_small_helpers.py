@@ -121,3 +121,46 @@ def test_a_dbt_run_that_failed_before_any_model_is_summarised_from_its_log(tmp_p
     )
     assert log_error(log) == "dbt failed: Runtime Error Parser Error: unterminated quoted identifier"
     assert log_error(tmp_path / "absent.log") == "dbt failed before running any model"
+
+
+def test_a_full_disk_in_dbt_names_the_whole_path_and_the_remedy():
+    message = (
+        'IO Error: Could not write file "/srv/trade/data/a very long folder name/warehouse.duckdb.wal": '
+        "No space left on device"
+    )
+    summary = failure_summary(
+        {"results": [{"unique_id": "model.trade_warehouse.fct_product_flows", "status": "error", "message": message}]}
+    )
+    assert summary == (
+        "dbt build failed: model fct_product_flows: the disk is full writing "
+        "/srv/trade/data/a very long folder name/warehouse.duckdb.wal: free space in "
+        "/srv/trade/data/a very long folder name and run it again"
+    )
+
+
+def test_a_long_dbt_message_is_cut_at_a_word():
+    message = "Binder Error: " + " ".join(f"word{n}" for n in range(200))
+    summary = failure_summary({"results": [{"unique_id": "model.p.m", "status": "error", "message": message}]})
+    detail = summary.split("model m: ", 1)[1]
+    assert detail.endswith(" …") and detail[:-2].split(" ")[-1].startswith("word") and len(detail) <= 242
+
+
+def test_an_unreadable_manifest_line_is_skipped_and_named(tmp_path, caplog):
+    from orchestration.lib.landing import LandingStore
+
+    store = LandingStore(tmp_path)
+    folder = store.month_dir("exports", "2017-01")
+    folder.mkdir(parents=True)
+    (folder / "manifest.jsonl").write_bytes(b"\xff\xfe\x00 not utf-8\n")
+    assert store.entries("exports", "2017-01") == {}
+    assert f"the manifest line 1 of {folder / 'manifest.jsonl'} is unreadable and was skipped" in caplog.text
+
+
+def test_a_publish_waits_for_no_one_while_a_refresh_writes(isolated_env, capsys):
+    from orchestration.cli import main
+    from orchestration.lib.lock import writer_lock
+
+    with writer_lock(isolated_env / "warehouse.duckdb"):
+        assert main(["publish"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: warehouse {isolated_env / 'warehouse.duckdb'} is busy: another refresh (process ")
