@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import socket
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import duckdb
+
+from orchestration.lib.sample import month_rows
 
 
 def free_port() -> int:
@@ -56,3 +59,23 @@ def snapshot(path: Path, schemas: tuple[str, ...] = ("raw", "marts")) -> dict[st
                 f'select count(*), sum(hash(*columns(*{exclude}))) from "{schema}"."{table}"'
             ).fetchone()
     return result
+
+
+def truth(months: list[date]) -> dict[tuple, int]:
+    """Every partner's total as the server publishes it: (period, code, flow) -> dollars."""
+    value = {"exports": "ALL_VAL_MO", "imports": "GEN_VAL_MO"}
+    return {
+        (month, row["CTY_CODE"], flow): int(row[value[flow]])
+        for month in months
+        for flow in value
+        for row in month_rows(flow, month)
+        if row["COMM_LVL"] == "-"
+    }
+
+
+def balances(path: Path) -> dict[tuple, int]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
+        ).fetchall()
+    return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}

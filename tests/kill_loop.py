@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from census_server import CensusTestServer, Fault  # noqa: E402
 from conftest import ROOT, TEST_KEY, dagster_home  # noqa: E402
-from test_operable import MONTHS, REFRESH, _totals, _truth  # noqa: E402
+from helpers import balances, truth  # noqa: E402
+from test_operable import MONTHS, REFRESH  # noqa: E402
 
 
 def main() -> int:
@@ -54,7 +55,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 code, tail = "hang", "no answer within 300 s"
             took = time.monotonic() - started
-            exact = code == 0 and all(_totals(root / "warehouse.duckdb").get(k) == v for k, v in _truth(MONTHS).items())
+            exact = code == 0 and all(balances(root / "warehouse.duckdb").get(k) == v for k, v in truth(MONTHS).items())
             failures += not exact
             killed = "finished before the kill" if finished_first else f"killed at {moment:4.1f} s"
             print(f"round {round_:2}: {killed}; next refresh exit {code} in {took:5.1f} s; totals exact: {exact}"

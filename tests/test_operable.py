@@ -18,11 +18,11 @@ import duckdb
 import pytest
 from census_server import CensusTestServer, Fault
 from conftest import ROOT, TEST_KEY
+from helpers import balances, truth
 
 from orchestration.lib.census_client import CensusClient
 from orchestration.lib.errors import CensusApiError, CensusKeyError
 from orchestration.lib.periods import month_range
-from orchestration.lib.sample import month_rows
 
 pytestmark = pytest.mark.slow
 
@@ -48,25 +48,6 @@ def _wait_landed(landing: Path, count: int, process: subprocess.Popen, limit: fl
         assert process.poll() is None, process.communicate()
         assert time.monotonic() - started < limit, "nothing landed"
         time.sleep(0.05)
-
-
-def _totals(path: Path) -> dict[tuple, int]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
-        ).fetchall()
-    return {k: v for p, c, e, i in rows for k, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
-
-
-def _truth(months: list[date]) -> dict[tuple, int]:
-    value = {"exports": "ALL_VAL_MO", "imports": "GEN_VAL_MO"}
-    return {
-        (m, row["CTY_CODE"], flow): int(row[value[flow]])
-        for m in months
-        for flow in value
-        for row in month_rows(flow, m)
-        if row["COMM_LVL"] == "-"
-    }
 
 
 def _runs() -> list[dg.DagsterRun]:
@@ -96,8 +77,8 @@ def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(landed_before_
     assert second.returncode == 0, second.stderr[-2000:]
     runs = {run.run_id: run for run in _runs()}
     assert sorted(run.status.value for run in runs.values()) == ["FAILURE", "SUCCESS"]
-    totals = _totals(isolated_env / "warehouse.duckdb")
-    assert all(totals[key] == value for key, value in _truth(MONTHS).items())
+    totals = balances(isolated_env / "warehouse.duckdb")
+    assert all(totals[key] == value for key, value in truth(MONTHS).items())
 
 
 def test_a_pool_held_by_a_live_run_is_named_after_the_wait_limit(isolated_env, tmp_path):
@@ -143,9 +124,9 @@ def test_a_signal_stops_the_refresh_at_a_safe_point(signum, isolated_env):
     with duckdb.connect(str(isolated_env / "warehouse.duckdb"), read_only=True) as con:
         loaded = con.execute("select period, cty_code, all_val_mo from raw.census_exports where comm_lvl = '-'")
         rows = {(p, c, "exports"): v for p, c, v in loaded.fetchall()}
-    truth = _truth(MONTHS)
+    published = truth(MONTHS)
     months = {key[0] for key in rows}
-    assert months and all(rows[k] == v for k, v in truth.items() if k[0] in months and k[2] == "exports")
+    assert months and all(rows[k] == v for k, v in published.items() if k[0] in months and k[2] == "exports")
 
 
 def test_a_second_sigint_aborts_at_once_and_the_next_refresh_recovers(isolated_env):
@@ -164,8 +145,8 @@ def test_a_second_sigint_aborts_at_once_and_the_next_refresh_recovers(isolated_e
         again = subprocess.run([sys.executable, "-m", "orchestration.cli", *REFRESH], env=env, cwd=ROOT,
                                capture_output=True, text=True, timeout=300)  # fmt: skip
     assert again.returncode == 0, again.stderr[-2000:]
-    totals = _totals(isolated_env / "warehouse.duckdb")
-    assert all(totals[key] == value for key, value in _truth(MONTHS).items())
+    totals = balances(isolated_env / "warehouse.duckdb")
+    assert all(totals[key] == value for key, value in truth(MONTHS).items())
 
 
 # 3. A body that drips a byte at a time is cut at the request's deadline.

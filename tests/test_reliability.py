@@ -15,10 +15,9 @@ import duckdb
 import pytest
 from census_server import CensusTestServer, Fault
 from conftest import ROOT, TEST_KEY
-from helpers import snapshot
+from helpers import balances, snapshot, truth
 
 from orchestration.cli import main
-from orchestration.lib.sample import month_rows
 
 pytestmark = pytest.mark.slow
 
@@ -33,26 +32,6 @@ def fast_client(monkeypatch):
     monkeypatch.setenv("CENSUS_API_READ_TIMEOUT", "1")
     monkeypatch.setenv("CENSUS_API_BACKOFF", "0")
     monkeypatch.setenv("CENSUS_API_MAX_RETRIES", "5")
-
-
-def truth(months: list[date]) -> dict[tuple, int]:
-    """Every partner's total as the server publishes it: (period, code, flow) -> dollars."""
-    value = {"exports": "ALL_VAL_MO", "imports": "GEN_VAL_MO"}
-    return {
-        (month, row["CTY_CODE"], flow): int(row[value[flow]])
-        for month in months
-        for flow in value
-        for row in month_rows(flow, month)
-        if row["COMM_LVL"] == "-"
-    }
-
-
-def balances(path: Path) -> dict[tuple, int]:
-    with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
-        ).fetchall()
-    return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
 
 
 def marts(path: Path) -> dict:
