@@ -1,7 +1,7 @@
 """A local HTTP server that answers like the Census international trade API.
 
 It serves the deterministic sample's months in the API's dialect (see
-orchestration.lib.census_dialect) and behaves as the dossier describes on key problems:
+orchestration.devdata.census_dialect) and behaves as the dossier describes on key problems:
 no key -> 302 to missing_key.html, a wrong key -> 200 with an HTML page. Faults can be
 injected per request for tests of the client's error handling.
 """
@@ -16,9 +16,9 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from orchestration.lib.census_dialect import render
-from orchestration.lib.periods import month_key
-from orchestration.lib.sample import month_rows
+from orchestration.core.periods import month_key
+from orchestration.devdata.census_dialect import render
+from orchestration.devdata.sample import month_rows
 
 API_PREFIX = "/data/timeseries/intltrade"
 HTML_KEY_PAGE = (

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.lib.periods import month_range
+from orchestration.core.periods import month_range
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TRADE_SHARED_DIR", ROOT.parent / "shared"))
@@ -54,7 +54,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's landing zone (2017 Census sample and the sample tariff schedule), written once
     per session (read-only for tests)."""
-    from orchestration.pipeline import ensure_sample_landing
+    from orchestration.app.runner import ensure_sample_landing
 
     root = tmp_path_factory.mktemp("sample-landing")
     ensure_sample_landing(root, DEMO_MONTHS)
@@ -64,8 +64,8 @@ def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path) -> Path:
     """A warehouse built by the full pipeline (Dagster + dbt) from the sample, as `make demo` does."""
-    from orchestration.lib.sample_hts import SAMPLE_RELEASE
-    from orchestration.pipeline import SAMPLE_LEVELS, RefreshRequest, TariffRequest, refresh, refresh_tariffs
+    from orchestration.app.runner import SAMPLE_LEVELS, RefreshRequest, TariffRequest, refresh, refresh_tariffs
+    from orchestration.devdata.schedule import SAMPLE_RELEASE
 
     path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as patch:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.lib.sample import month_rows
+from orchestration.devdata.sample import month_rows
 
 
 def free_port() -> int:

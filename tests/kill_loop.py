@@ -39,7 +39,7 @@ def main() -> int:
             env = {**os.environ, "WAREHOUSE_PATH": str(root / "warehouse.duckdb"), "LANDING_DIR": str(root / "landing"),
                    "DAGSTER_HOME": str(dagster_home(root / "dagster_home")), "CENSUS_API_KEY": TEST_KEY,
                    "CENSUS_API_BASE_URL": server.base_url}  # fmt: skip
-            command = [sys.executable, "-m", "orchestration.cli", *REFRESH]
+            command = [sys.executable, "-m", "orchestration.app.cli", *REFRESH]
             moment = rng.uniform(0.5, 25.0)
             first = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)  # fmt: skip

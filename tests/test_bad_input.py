@@ -17,12 +17,12 @@ from census_server import CensusTestServer, Fault, Seen
 from conftest import TEST_KEY
 from helpers import snapshot
 
-from orchestration.cli import main
-from orchestration.lib.census_client import CensusClient
-from orchestration.lib.census_ingest import ingest_flow
-from orchestration.lib.errors import WarehouseError
-from orchestration.lib.landing import LandingStore
-from orchestration.lib.sample import month_rows
+from orchestration.app.cli import main
+from orchestration.census.client import CensusClient
+from orchestration.census.ingest import ingest_flow
+from orchestration.census.landing import LandingStore
+from orchestration.core.errors import WarehouseError
+from orchestration.devdata.sample import month_rows
 
 JAN, FEB = date(2017, 1, 1), date(2017, 2, 1)
 LEVELS = ("HS2",)
@@ -301,13 +301,13 @@ def test_a_warehouse_locked_by_another_process(landed, monkeypatch, capsys):
 
 
 def test_a_second_refresh_while_one_is_running(landed, monkeypatch, capsys):
-    from orchestration.lib.lock import writer_lock
+    from orchestration.core.lock import writer_lock
 
     path = landed / "warehouse.duckdb"
     monkeypatch.setenv("WAREHOUSE_PATH", str(path))
     before = snapshot(path)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; from orchestration.lib.lock import writer_lock\n"
+        [sys.executable, "-c", "import sys; from pathlib import Path; from orchestration.core.lock import writer_lock\n"
          "with writer_lock(Path(sys.argv[1])):\n    print('locked', flush=True); sys.stdin.readline()", str(path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

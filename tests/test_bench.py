@@ -9,8 +9,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from orchestration.lib.bench import BenchShape, _flow_month, write_bench_landing
-from orchestration.lib.landing import LandingStore
+from orchestration.app.bench import _flow_month
+from orchestration.census.landing import LandingStore
+from orchestration.devdata.bench_data import BenchShape, write_bench_landing
 
 KEYS = {
     "ingest_s", "ingest_floor_s", "ingest_vs_floor", "refresh_1y_s", "refresh_10y_s", "refresh_10y_vs_1y",
@@ -42,7 +43,7 @@ def test_generated_totals_are_the_sum_of_their_detail(tmp_path):
 
 @pytest.mark.slow
 def test_the_quick_bench_reports_every_measure_and_builds_correct_marts(isolated_env, capsys):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     out = isolated_env / "bench.json"
     assert main(["bench", "--quick", "--json", str(out), "--workdir", str(isolated_env / "bench")]) == 0
@@ -72,7 +73,7 @@ def test_the_quick_bench_reports_every_measure_and_builds_correct_marts(isolated
 
 
 def test_bench_refuses_a_workdir_in_use(isolated_env, capsys):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     (isolated_env / "busy").mkdir()
     (isolated_env / "busy" / "keep.txt").write_text("mine")

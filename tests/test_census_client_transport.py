@@ -7,8 +7,8 @@ import pytest
 from census_server import CensusTestServer, Fault
 from conftest import TEST_KEY
 
-from orchestration.lib.census_client import CensusClient
-from orchestration.lib.errors import CensusApiError, WarehouseError
+from orchestration.census.client import CensusClient
+from orchestration.core.errors import CensusApiError, WarehouseError
 
 JAN = date(2017, 1, 1)
 PARAMS = [("get", "CTY_CODE,ALL_VAL_MO"), ("time", "2017-01")]

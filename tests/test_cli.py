@@ -6,7 +6,7 @@ import sys
 import duckdb
 import pytest
 
-from orchestration.cli import main
+from orchestration.app.cli import main
 
 
 def run(capsys, *argv):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from orchestration.lib.cookbook import recipes
+from orchestration.publish.cookbook import recipes
 
 
 @pytest.fixture(scope="module")

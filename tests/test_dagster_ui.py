@@ -44,7 +44,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
 
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path):
-    from orchestration.pipeline import SAMPLE_LEVELS, RefreshRequest, refresh
+    from orchestration.app.runner import SAMPLE_LEVELS, RefreshRequest, refresh
 
     root = tmp_path_factory.mktemp("ui")
     home = root / "dagster_home"

@@ -10,10 +10,11 @@ import pytest
 from census_server import CensusTestServer
 from conftest import ROOT, TEST_KEY
 
+from orchestration.core.periods import add_months
 from orchestration.definitions import defs
-from orchestration.defs.automation import census_monthly_schedule, census_release_sensor
+from orchestration.defs.census.schedules import census_monthly_schedule
+from orchestration.defs.census.sensors import census_release_sensor
 from orchestration.defs.resources import CensusApiResource
-from orchestration.lib.periods import add_months
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_the_release_sensor_requests_the_newest_published_month():
 def test_the_hts_sensor_adds_new_releases_and_asks_for_the_current_one(shared):
     from hts_server import HtsTestServer
 
-    from orchestration.defs.automation import hts_release_sensor
+    from orchestration.defs.hts.sensors import hts_release_sensor
     from orchestration.defs.resources import HtsApiResource
 
     folder = shared / "fixtures/tariffs/usitc_hts"

@@ -94,7 +94,7 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
     import psycopg2
     from dagster._core.events import DagsterEventType
 
-    from orchestration.pipeline import SAMPLE_LEVELS
+    from orchestration.app.runner import SAMPLE_LEVELS
 
     home = tmp_path / "home"
     _write_home(home, docker_launcher=False)
@@ -210,7 +210,8 @@ def _extension_or_skip(*names: str) -> None:
 
 def test_a_ducklake_warehouse_with_its_catalog_in_postgres(postgres, tmp_path, monkeypatch):
     _extension_or_skip("ducklake", "postgres")
-    from orchestration.lib.warehouse import connect, ensure_raw_schema
+    from orchestration.census.load import ensure_raw_schema
+    from orchestration.store.duckdb import connect
 
     catalog = f"dbname={postgres.database} host={postgres.host} port={postgres.port} user={postgres.user}"
     monkeypatch.setenv("WAREHOUSE_TARGET", "ducklake")
@@ -230,7 +231,7 @@ def test_a_motherduck_warehouse(tmp_path, monkeypatch):
     if not os.environ.get("MOTHERDUCK_TOKEN"):
         pytest.skip("MOTHERDUCK_TOKEN is not set (a MotherDuck account is needed)")
     _extension_or_skip("motherduck")
-    from orchestration.lib.warehouse import connect
+    from orchestration.store.duckdb import connect
 
     monkeypatch.setenv("WAREHOUSE_TARGET", "motherduck")
     con = connect(tmp_path / "warehouse.duckdb")

@@ -8,11 +8,11 @@ import pytest
 from census_server import CensusTestServer, Fault
 from conftest import TEST_KEY
 
-from orchestration.lib.census_client import CensusClient
-from orchestration.lib.census_ingest import ingest_flow
-from orchestration.lib.errors import CensusKeyError, CensusNoData, CensusQueryError
-from orchestration.lib.landing import LandingStore
-from orchestration.lib.sample import published_total
+from orchestration.census.client import CensusClient
+from orchestration.census.ingest import ingest_flow
+from orchestration.census.landing import LandingStore
+from orchestration.core.errors import CensusKeyError, CensusNoData, CensusQueryError
+from orchestration.devdata.sample import published_total
 
 JAN, FEB = date(2017, 1, 1), date(2017, 2, 1)
 LEVELS = ("HS2", "HS4")

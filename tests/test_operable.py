@@ -20,9 +20,9 @@ from census_server import CensusTestServer, Fault
 from conftest import ROOT, TEST_KEY
 from helpers import balances, truth
 
-from orchestration.lib.census_client import CensusClient
-from orchestration.lib.errors import CensusApiError, CensusKeyError
-from orchestration.lib.periods import month_range
+from orchestration.census.client import CensusClient
+from orchestration.core.errors import CensusApiError, CensusKeyError
+from orchestration.core.periods import month_range
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ PARAMS = [("get", "CTY_CODE,ALL_VAL_MO"), ("time", "2017-01")]
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", *args],
+        [sys.executable, "-m", "orchestration.app.cli", *args],
         env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
@@ -71,8 +71,8 @@ def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(landed_before_
         first.wait(timeout=30)
         # the dead run still holds the pool slot here; the next refresh must free it, not spin
         second = subprocess.run(
-            [sys.executable, "-m", "orchestration.cli", *REFRESH], env=env, cwd=ROOT, capture_output=True, text=True,
-            timeout=300,
+            [sys.executable, "-m", "orchestration.app.cli", *REFRESH], env=env, cwd=ROOT, capture_output=True,
+            text=True, timeout=300,
         )  # fmt: skip
     assert second.returncode == 0, second.stderr[-2000:]
     runs = {run.run_id: run for run in _runs()}
@@ -92,7 +92,7 @@ def test_a_pool_held_by_a_live_run_is_named_after_the_wait_limit(isolated_env, t
             other = {**env, "WAREHOUSE_PATH": str(tmp_path / "other" / "w.duckdb"), "WAREHOUSE_POOL_WAIT": "2",
                      "LANDING_DIR": str(tmp_path / "other" / "landing")}  # fmt: skip
             waiting = subprocess.run(
-                [sys.executable, "-m", "orchestration.cli", *REFRESH], env=other, cwd=ROOT, capture_output=True,
+                [sys.executable, "-m", "orchestration.app.cli", *REFRESH], env=other, cwd=ROOT, capture_output=True,
                 text=True, timeout=120,
             )  # fmt: skip
         finally:
@@ -142,7 +142,7 @@ def test_a_second_sigint_aborts_at_once_and_the_next_refresh_recovers(isolated_e
         _, err = process.communicate(timeout=20)
         assert process.returncode == 130 and "error: aborted at once by a second SIGINT" in err
         server.faults = None
-        again = subprocess.run([sys.executable, "-m", "orchestration.cli", *REFRESH], env=env, cwd=ROOT,
+        again = subprocess.run([sys.executable, "-m", "orchestration.app.cli", *REFRESH], env=env, cwd=ROOT,
                                capture_output=True, text=True, timeout=300)  # fmt: skip
     assert again.returncode == 0, again.stderr[-2000:]
     totals = balances(isolated_env / "warehouse.duckdb")
@@ -244,7 +244,7 @@ def test_the_key_error_header_is_a_key_problem():
 
 
 def test_an_unreachable_api_fails_at_once_without_retries(isolated_env, capsys):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     code = main(["refresh", "--start", "2017-01", "--end", "2017-01", "--no-progress"])
     err = capsys.readouterr().err
@@ -272,8 +272,8 @@ def _schedule_file(folder: Path, name: str, rows: list[dict]) -> Path:
 def test_a_release_that_drops_most_lines_is_refused_and_release_date_wins(isolated_env, capsys):
     from helpers import snapshot
 
-    from orchestration.cli import main
-    from orchestration.lib.sample_hts import sample_rows
+    from orchestration.app.cli import main
+    from orchestration.devdata.schedule import sample_rows
 
     rows = [row for row in sample_rows() if row["htsno"]]
     full = _schedule_file(isolated_env, "hts_2025_rev_4.json", rows)
@@ -317,7 +317,7 @@ def test_a_release_that_drops_most_lines_is_refused_and_release_date_wins(isolat
 def test_sql_cannot_touch_files_or_other_databases(query, demo_warehouse, monkeypatch, tmp_path, capsys):
     import shutil
 
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     shutil.copyfile(demo_warehouse.parent / "serving.duckdb", tmp_path / "copy.duckdb")
     monkeypatch.setenv("WAREHOUSE_PATH", str(demo_warehouse))
@@ -335,8 +335,8 @@ def test_sql_cannot_touch_files_or_other_databases(query, demo_warehouse, monkey
 def test_a_scratch_warehouse_never_replaces_the_shared_serving_copy(demo_warehouse, isolated_env, monkeypatch, capsys):
     import shutil
 
-    from orchestration.cli import main
-    from orchestration.lib.serving import publish
+    from orchestration.app.cli import main
+    from orchestration.publish.serving import publish
 
     shared = isolated_env / "shared"
     shared.mkdir()
@@ -381,7 +381,7 @@ def tiny_disk(tmp_path):
 
 
 def test_a_full_disk_while_landing_names_the_stage_path_and_remedy(tiny_disk, isolated_env, monkeypatch, capsys):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     disk = tiny_disk("64k")
     monkeypatch.setenv("LANDING_DIR", str(disk / "landing"))
@@ -397,7 +397,7 @@ def test_a_full_disk_while_landing_names_the_stage_path_and_remedy(tiny_disk, is
 def test_a_full_disk_while_loading_keeps_the_months_before(
     tiny_disk, sample_landing, isolated_env, monkeypatch, capsys
 ):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     disk = tiny_disk("1200k")
     monkeypatch.setenv("WAREHOUSE_PATH", str(disk / "warehouse.duckdb"))
@@ -410,12 +410,12 @@ def test_a_full_disk_while_loading_keeps_the_months_before(
 
 
 def test_an_unfinished_dbt_build_is_reported_until_a_refresh_succeeds(isolated_env, monkeypatch, capsys):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     one_month = ["refresh", "--start", "2017-01", "--end", "2017-01", "--levels", "HS2", "--no-progress"]
     with CensusTestServer(MONTHS, key=TEST_KEY) as server:
         env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url, "TRADE_WAREHOUSE_FAILPOINT": "dbt:20"}
-        killed = subprocess.run([sys.executable, "-m", "orchestration.cli", *one_month], env=env, cwd=ROOT,
+        killed = subprocess.run([sys.executable, "-m", "orchestration.app.cli", *one_month], env=env, cwd=ROOT,
                                 capture_output=True, text=True, timeout=600, start_new_session=True)  # fmt: skip
         assert killed.returncode == -9
         assert main(["status", "--warehouse"]) == 0
@@ -435,7 +435,7 @@ def test_a_damaged_manifest_is_named_not_mistaken_for_data(sample_landing, isola
     import json
     import shutil
 
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     landing = tmp_path / "copy"
     shutil.copytree(sample_landing / "census" / "exports" / "2017-01", landing / "census" / "exports" / "2017-01")
@@ -456,7 +456,7 @@ def test_a_damaged_manifest_is_named_not_mistaken_for_data(sample_landing, isola
 
 
 def test_status_and_sql_answer_during_a_refresh(isolated_env, monkeypatch, capsys):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     with CensusTestServer(MONTHS, key=TEST_KEY) as server:
         monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
@@ -475,7 +475,7 @@ def test_status_and_sql_answer_during_a_refresh(isolated_env, monkeypatch, capsy
 
 
 def test_a_read_only_folder_is_not_called_missing(tmp_path, sample_landing, monkeypatch, capsys):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     folder = tmp_path / "ro"
     folder.mkdir()

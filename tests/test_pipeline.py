@@ -11,12 +11,12 @@ from census_server import CensusTestServer
 from conftest import DEMO_MONTHS, TEST_KEY
 from helpers import snapshot
 
+from orchestration.app.bench import fingerprints
+from orchestration.app.runner import ASSETS, SAMPLE_LEVELS, RefreshRequest, refresh
+from orchestration.census.landing import LandingStore
 from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
-from orchestration.lib.bench import fingerprints
-from orchestration.lib.landing import LandingStore
-from orchestration.lib.sample import write_sample_landing
-from orchestration.lib.sample_published import PUBLISHED_2017
-from orchestration.pipeline import ASSETS, SAMPLE_LEVELS, RefreshRequest, refresh
+from orchestration.devdata.published import PUBLISHED_2017
+from orchestration.devdata.sample import write_sample_landing
 
 pytestmark = pytest.mark.slow
 
@@ -145,7 +145,7 @@ def test_only_raw_staging_and_marts_schemas_exist_and_mart_columns_are_described
 def test_the_demo_prints_japan_and_a_second_run_changes_nothing(
     demo_warehouse, sample_landing, tmp_path, monkeypatch, capsys
 ):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(demo_warehouse, warehouse)
@@ -236,7 +236,7 @@ def test_a_backfill_built_in_batches_gives_the_marts_of_one_build(
 
 
 def test_cli_refresh_from_the_api_ends_with_a_summary(tmp_path, monkeypatch, capsys):
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     months = [date(2017, 1, 1), date(2017, 2, 1)]
     with CensusTestServer(months, key=TEST_KEY) as server:

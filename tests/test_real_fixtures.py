@@ -9,16 +9,16 @@ import duckdb
 import pytest
 import responses
 
-from orchestration.lib.census_client import CensusClient, check_table
-from orchestration.lib.census_dialect import render
-from orchestration.lib.census_parse import Column, TableSpec, table_spec
-from orchestration.lib.census_plan import CensusRequest
-from orchestration.lib.errors import CensusQueryError, ParseError
-from orchestration.lib.landing import LandingStore
-from orchestration.lib.sample import month_rows
-from orchestration.lib.sample_catalog import PARTNERS
-from orchestration.lib.sample_published import PUBLISHED_2017
-from orchestration.lib.warehouse import MonthLoad, load_entries
+from orchestration.census.client import CensusClient, check_table
+from orchestration.census.landing import LandingStore
+from orchestration.census.load import MonthLoad, load_entries
+from orchestration.census.parse import Column, TableSpec, table_spec
+from orchestration.census.plan import CensusRequest
+from orchestration.core.errors import CensusQueryError, ParseError
+from orchestration.devdata.catalog import PARTNERS
+from orchestration.devdata.census_dialect import render
+from orchestration.devdata.published import PUBLISHED_2017
+from orchestration.devdata.sample import month_rows
 
 IMPORTS_2017_01 = "fixtures/census/api_rows/imports_hs_CTY_CAL_DUT_MO_CON_VAL_MO_2017-01.api_shape.json"
 

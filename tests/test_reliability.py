@@ -17,7 +17,7 @@ from census_server import CensusTestServer, Fault
 from conftest import ROOT, TEST_KEY
 from helpers import balances, snapshot, truth
 
-from orchestration.cli import main
+from orchestration.app.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -123,7 +123,7 @@ def test_a_permanent_failure_stops_with_one_line_and_keeps_what_was_loaded(isola
 
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *args],
+        [sys.executable, "-m", "orchestration.app.cli", *args],
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, start_new_session=True,
     )  # fmt: skip
 
@@ -173,9 +173,9 @@ def test_five_refreshes_of_the_same_range_are_identical(isolated_env, monkeypatc
 def test_two_refreshes_at_once_one_waits_its_turn_or_says_busy(isolated_env, monkeypatch):
     with CensusTestServer([JAN], key=TEST_KEY) as server:
         env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url}
-        first = subprocess.Popen([sys.executable, "-m", "orchestration.cli", *REFRESH], env=env, cwd=ROOT,
+        first = subprocess.Popen([sys.executable, "-m", "orchestration.app.cli", *REFRESH], env=env, cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-        second = subprocess.Popen([sys.executable, "-m", "orchestration.cli", *REFRESH], env=env, cwd=ROOT,
+        second = subprocess.Popen([sys.executable, "-m", "orchestration.app.cli", *REFRESH], env=env, cwd=ROOT,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
         results = [p.communicate(timeout=600) + (p.returncode,) for p in (first, second)]
     codes = sorted(code for _, _, code in results)

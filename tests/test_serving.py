@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from conftest import ROOT, TEST_KEY
 
-from orchestration.lib.bench import fingerprints
-from orchestration.lib.serving import publish, state_path
+from orchestration.app.bench import fingerprints
+from orchestration.publish.serving import publish, state_path
 
 COMPAT_PYTHON = ROOT / ".venv-duckdb14" / "bin" / "python"
 
@@ -221,7 +221,7 @@ print(polls, len(errors), errors[:3])
 def test_bi_reads_through_sqlalchemy_while_a_refresh_runs(isolated_env, monkeypatch):
     from census_server import CensusTestServer
 
-    from orchestration.cli import main
+    from orchestration.app.cli import main
 
     with CensusTestServer([date(2017, 1, 1), date(2017, 2, 1)], key=TEST_KEY) as server:
         monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
@@ -230,7 +230,7 @@ def test_bi_reads_through_sqlalchemy_while_a_refresh_runs(isolated_env, monkeypa
         assert serving.exists()
         env = {**os.environ}
         refresh = subprocess.Popen(
-            [sys.executable, "-m", "orchestration.cli", "refresh", "--start", "2017-01", "--end", "2017-02",
+            [sys.executable, "-m", "orchestration.app.cli", "refresh", "--start", "2017-01", "--end", "2017-02",
              "--levels", "HS2", "--no-progress"],
             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
@@ -256,7 +256,7 @@ def test_bi_reads_through_sqlalchemy_while_a_refresh_runs(isolated_env, monkeypa
 def test_a_shared_warehouse_target_is_read_in_place_not_copied(isolated_env, monkeypatch):
     import dagster as dg
 
-    from orchestration.pipeline import PUBLISH_ASSETS, _resources
+    from orchestration.app.runner import PUBLISH_ASSETS, _resources
 
     monkeypatch.setenv("WAREHOUSE_TARGET", "motherduck")
     monkeypatch.setenv("MOTHERDUCK_TOKEN", "not-a-real-token")

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 from hts_server import HtsTestServer
 
-from orchestration.cli import main
-from orchestration.lib.hts_rates import parse_rate, parse_special
+from orchestration.app.cli import main
+from orchestration.hts.rates import parse_rate, parse_special
 
 FIXTURES = "fixtures/tariffs/usitc_hts"
 FILES = {

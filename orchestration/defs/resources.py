@@ -10,13 +10,13 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.defs.transform.project import dbt_executable, dbt_project
-from orchestration.lib.census_client import CensusClient
-from orchestration.lib.census_ingest import NoProgress
-from orchestration.lib.hts_client import HtsClient
-from orchestration.lib.hts_landing import HtsLandingStore
-from orchestration.lib.landing import LandingStore
-from orchestration.lib.settings import Settings
+from orchestration.census.client import CensusClient
+from orchestration.census.ingest import NoProgress
+from orchestration.census.landing import LandingStore
+from orchestration.core.settings import Settings
+from orchestration.defs.dbt.project import dbt_executable, dbt_project
+from orchestration.hts.client import HtsClient
+from orchestration.hts.landing import HtsLandingStore
 
 
 class WarehouseResource(dg.ConfigurableResource):

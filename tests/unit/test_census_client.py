@@ -3,8 +3,8 @@
 import pytest
 import responses
 
-from orchestration.lib.census_client import CensusClient
-from orchestration.lib.errors import CensusApiError, CensusKeyError, CensusQueryError
+from orchestration.census.client import CensusClient
+from orchestration.core.errors import CensusApiError, CensusKeyError, CensusQueryError
 
 BASE = "https://api.example.test/data/timeseries/intltrade"
 KEY = "secret-key-that-must-not-leak"

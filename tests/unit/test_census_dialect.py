@@ -3,8 +3,8 @@
 import json
 from datetime import date
 
-from orchestration.lib.census_dialect import render
-from orchestration.lib.sample import month_rows
+from orchestration.devdata.census_dialect import render
+from orchestration.devdata.sample import month_rows
 
 ROWS = list(month_rows("exports", date(2017, 1, 1)))
 

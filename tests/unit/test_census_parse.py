@@ -1,7 +1,7 @@
 import pytest
 
-from orchestration.lib.census_parse import map_header, table_spec
-from orchestration.lib.errors import ParseError
+from orchestration.census.parse import map_header, table_spec
+from orchestration.core.errors import ParseError
 
 
 def test_echoed_predicates_are_known_and_duplicates_keep_the_first():

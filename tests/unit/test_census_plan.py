@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from orchestration.lib.census_plan import CHAPTERS, parse_levels, plan_month
-from orchestration.lib.errors import InputError
+from orchestration.census.plan import CHAPTERS, parse_levels, plan_month
+from orchestration.core.errors import InputError
 
 JAN = date(2017, 1, 1)
 

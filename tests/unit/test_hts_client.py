@@ -6,8 +6,8 @@ import json
 import pytest
 import responses
 
-from orchestration.lib.errors import HtsApiError, InputError
-from orchestration.lib.hts_client import HtsClient, read_file, release_from_filename
+from orchestration.core.errors import HtsApiError, InputError
+from orchestration.hts.client import HtsClient, read_file, release_from_filename
 
 BASE = "https://hts.example.test/reststop"
 ROWS = [{"htsno": "0201", "general": ""}, {"htsno": "0201.10.05", "general": "4.4¢/kg"}]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from orchestration.lib.hts_rates import chapter99_references, normalize, parse_rate, parse_special
+from orchestration.hts.rates import chapter99_references, normalize, parse_rate, parse_special
 
 
 def test_free_is_zero_not_unknown():

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from orchestration.lib.census_plan import CensusRequest
-from orchestration.lib.errors import LandingError
-from orchestration.lib.landing import LandingStore
+from orchestration.census.landing import LandingStore
+from orchestration.census.plan import CensusRequest
+from orchestration.core.errors import LandingError
 
 BODY = b'[["CTY_CODE","ALL_VAL_MO","time"],\n["-","5","2017-01"]]'
 REQUEST = CensusRequest("exports", date(2017, 1, 1), "totals")

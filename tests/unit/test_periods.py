@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from orchestration.lib.errors import InputError
-from orchestration.lib.periods import add_months, month_range, parse_month, validate_range
+from orchestration.core.errors import InputError
+from orchestration.core.periods import add_months, month_range, parse_month, validate_range
 
 TODAY = date(2026, 11, 28)
 

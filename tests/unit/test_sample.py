@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from orchestration.lib.sample import allocate, month_rows, published_total
-from orchestration.lib.sample_catalog import HEADINGS, PARTNERS, SUBHEADINGS
+from orchestration.devdata.catalog import HEADINGS, PARTNERS, SUBHEADINGS
+from orchestration.devdata.sample import allocate, month_rows, published_total
 
 JAN = date(2017, 1, 1)
 

@@ -5,13 +5,13 @@ from datetime import date, datetime
 import pytest
 import responses
 
-from orchestration.lib.alerts import failure_message, post_alert
-from orchestration.lib.dbt_results import failure_summary
-from orchestration.lib.dbt_vars import batched_vars, period_vars
-from orchestration.lib.errors import InputError
-from orchestration.lib.release import due_date, months_to_request, scheduled_month
-from orchestration.lib.reports import format_partner_year
-from orchestration.lib.settings import Settings, duckdb_config
+from orchestration.census.calendar import due_date, months_to_request, scheduled_month
+from orchestration.core.alerts import failure_message, post_alert
+from orchestration.core.dbt_results import failure_summary
+from orchestration.core.dbt_vars import batched_vars, period_vars
+from orchestration.core.errors import InputError
+from orchestration.core.settings import Settings, duckdb_config
+from orchestration.publish.text import format_partner_year
 
 
 def test_a_backfill_window_becomes_one_date_range():
@@ -111,7 +111,7 @@ def test_the_partner_table_totals_the_year():
 
 
 def test_a_dbt_run_that_failed_before_any_model_is_summarised_from_its_log(tmp_path):
-    from orchestration.lib.dbt_results import log_error
+    from orchestration.core.dbt_results import log_error
 
     log = tmp_path / "dbt.log"
     log.write_text(
@@ -146,7 +146,7 @@ def test_a_long_dbt_message_is_cut_at_a_word():
 
 
 def test_an_unreadable_manifest_line_is_skipped_and_named(tmp_path, caplog):
-    from orchestration.lib.landing import LandingStore
+    from orchestration.census.landing import LandingStore
 
     store = LandingStore(tmp_path)
     folder = store.month_dir("exports", "2017-01")
@@ -157,8 +157,8 @@ def test_an_unreadable_manifest_line_is_skipped_and_named(tmp_path, caplog):
 
 
 def test_a_publish_waits_for_no_one_while_a_refresh_writes(isolated_env, capsys):
-    from orchestration.cli import main
-    from orchestration.lib.lock import writer_lock
+    from orchestration.app.cli import main
+    from orchestration.core.lock import writer_lock
 
     with writer_lock(isolated_env / "warehouse.duckdb"):
         assert main(["publish"]) == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from orchestration.lib.errors import InputError, WarehouseError
-from orchestration.lib.targets import DUCKLAKE_ALIAS, WarehouseTarget
+from orchestration.core.errors import InputError, WarehouseError
+from orchestration.store.targets import DUCKLAKE_ALIAS, WarehouseTarget
 
 ROOT = Path(__file__).resolve().parents[2]
 FILE = Path("/srv/warehouse.duckdb")

@@ -1,0 +1,27 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='period',
+        post_hook=[
+            "{{ create_balance_as_of_macro(this) }}",
+            "{{ record_mart_changes() }}",
+        ]
+    )
+}}
+
+-- Every printed version of every partner's monthly total: one row per flow, month, partner and
+-- vintage. Backs marts.bilateral_balance_as_of(date), "what did we know on that date".
+select
+    flow,
+    period,
+    partner_code,
+    partner_name,
+    is_aggregate,
+    vintage,
+    vintage_at,
+    value_usd,
+    source
+
+from {{ ref('int_census__vintage_rows') }}
+where commodity_code = '-'
+    and {{ period_window('period') }}

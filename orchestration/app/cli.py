@@ -1,0 +1,355 @@
+"""`trade-warehouse`: the command line over the same Dagster assets the UI runs.
+
+Exit status 0 on success; on failure one line `error: <cause>` on stderr and status 1
+(2 for a malformed command line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from datetime import date
+from pathlib import Path
+
+from orchestration.census.plan import DEFAULT_LEVELS, parse_levels
+from orchestration.core.errors import InputError, WarehouseError
+from orchestration.core.lock import writer_lock
+from orchestration.core.periods import month_range, validate_range
+from orchestration.core.settings import Settings
+from orchestration.core.stopping import Stopped, kill_descendants, request_stop, stop_requested
+from orchestration.core.stopping import reset as reset_stop
+from orchestration.store.marts_state import unfinished as unfinished_build
+
+DEMO_YEAR = 2017
+# 2016 too (entirely synthetic), so that the demo has a year to compare 2017 with
+DEMO_MONTHS = month_range(date(2016, 1, 1), date(2017, 12, 1))
+DEMO_PARTNER = "5880"  # Japan
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trade-warehouse", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    refresh = commands.add_parser("refresh", help="ingest Census months and build the marts")
+    refresh.add_argument("--start", required=True, metavar="YYYY-MM", help="first month")
+    refresh.add_argument("--end", required=True, metavar="YYYY-MM", help="last month (included)")
+    refresh.add_argument(
+        "--source",
+        choices=("api", "replay"),
+        default="api",
+        help="api: fetch what is not landed yet (default); replay: rebuild from the landing zone only",
+    )
+    refresh.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help="HS levels of detail (HS2,HS4,HS6,HS10)")
+    refresh.add_argument("--refetch", action="store_true", help="fetch again even where a month is already landed")
+    refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    demo = commands.add_parser(
+        "demo", help="build the warehouse from the bundled 2016-2017 sample and print U.S.-Japan 2017"
+    )
+    demo.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    tariffs = commands.add_parser("tariffs", help="tariff schedules (USITC HTS)")
+    tariff_commands = tariffs.add_subparsers(dest="tariff_command", required=True)
+    tariff_refresh = tariff_commands.add_parser(
+        "refresh", help="load an HTS release (the current one by default) and rebuild the tariff marts"
+    )
+    tariff_refresh.add_argument("--release", metavar="NAME", help="release name, e.g. 2025HTSRev7")
+    tariff_refresh.add_argument("--file", metavar="PATH", help="a revision file (JSON rows; path or http(s) URL)")
+    tariff_refresh.add_argument(
+        "--source", choices=("api", "replay"), default="api", help="api (default) or replay from the landing zone"
+    )
+    tariff_refresh.add_argument("--release-date", metavar="YYYY-MM-DD", help="publication date for a file's release")
+    tariff_refresh.add_argument("--refetch", action="store_true", help="fetch the current release again")
+    tariff_refresh.add_argument(
+        "--allow-shrink", action="store_true", help="load a release that drops many of the lines in force"
+    )
+    tariff_refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    publish = commands.add_parser(
+        "publish", help="write the serving copy, its Parquet and the report from the warehouse"
+    )
+    publish.add_argument(
+        "--replace-other", action="store_true", help="replace a serving copy that was published from another warehouse"
+    )
+
+    status = commands.add_parser("status", help="latest month loaded per flow, and whether the next one is overdue")
+    status.add_argument("--warehouse", action="store_true", help="read the warehouse instead of the serving copy")
+
+    bench = commands.add_parser("bench", help="generate synthetic Census data at scale and time the pipeline on it")
+    bench.add_argument("--quick", action="store_true", help="a small run (HS6, 4 months) for CI and tests")
+    bench.add_argument("--years", type=int, default=10, help="years of history for the long refresh and backfill")
+    bench.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")
+    bench.add_argument(
+        "--workdir", metavar="DIR",
+        help="where to generate and build (default: a temporary folder); a folder of an earlier run "
+        "is reused: its generated landing zone is kept when the shape matches, its warehouses rebuilt",
+    )  # fmt: skip
+
+    sql = commands.add_parser(
+        "sql", help="run a read-only SQL query on the serving copy (or the warehouse) and print the result"
+    )
+    sql.add_argument("query", help='e.g. "select * from marts.fct_bilateral_balance_monthly limit 5"')
+    sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
+    sql.add_argument("--warehouse", action="store_true", help="query the warehouse (raw, staging) instead")
+    return parser
+
+
+def _connect_read_only(settings: Settings):
+    from orchestration.store.duckdb import connect
+
+    return connect(settings.warehouse_path, read_only=True)
+
+
+def _connect_for_reading(settings: Settings, warehouse: bool):
+    """The serving copy (it answers during a refresh), or the warehouse when asked; either way a
+    query can read that database and nothing else: no files, no ATTACH, no settings changed."""
+    import duckdb
+
+    from orchestration.store.duckdb import connect
+
+    if warehouse:
+        con = connect(settings.warehouse_path, read_only=True)
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+        return con
+    if not settings.serving_path.exists():
+        raise WarehouseError(
+            f"no serving copy at {settings.serving_path} yet: run `trade-warehouse demo` or `refresh` first "
+            "(`publish` if the warehouse is built; --warehouse to read the warehouse itself)"
+        )
+    config = {"enable_external_access": "false", "lock_configuration": "true"}
+    try:
+        return duckdb.connect(str(settings.serving_path), read_only=True, config=config)
+    except duckdb.Error as error:
+        raise WarehouseError(
+            f"cannot open the serving copy {settings.serving_path}: {str(error).splitlines()[0]}"
+        ) from None
+
+
+def cmd_refresh(args: argparse.Namespace) -> None:
+    from orchestration.app.runner import RefreshRequest, refresh
+    from orchestration.publish.text import refresh_summary
+
+    months = validate_range(args.start, args.end)
+    levels = parse_levels(args.levels)
+    with writer_lock(Settings.from_env().warehouse_path):
+        refresh(
+            RefreshRequest(months=months, source=args.source, levels=levels, refetch=args.refetch),
+            show_progress=not args.no_progress,
+        )
+    con = _connect_read_only(Settings.from_env())
+    try:
+        print(refresh_summary(con, months))
+    finally:
+        con.close()
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from orchestration.app.runner import (
+        SAMPLE_LEVELS,
+        RefreshRequest,
+        TariffRequest,
+        ensure_sample_landing,
+        guard_demo_warehouse,
+        refresh,
+        refresh_tariffs,
+    )
+    from orchestration.devdata.schedule import SAMPLE_RELEASE
+    from orchestration.publish.text import format_partner_year, partner_year_table
+
+    settings = Settings.from_env()
+    guard_demo_warehouse(settings.warehouse_path)
+    months = DEMO_MONTHS
+    sample_dir = settings.landing_dir / "sample"
+    ensure_sample_landing(sample_dir, months)
+    progress = not args.no_progress
+    with writer_lock(settings.warehouse_path):
+        # Tariffs first: the Census run ends by rebuilding the tariff marts over its months.
+        refresh_tariffs(
+            TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_dir), show_progress=progress
+        )
+        refresh(
+            RefreshRequest(months=months, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_dir),
+            show_progress=progress,
+        )
+    con = _connect_read_only(settings)
+    try:
+        name, rows = partner_year_table(con, DEMO_PARTNER, DEMO_YEAR)
+    finally:
+        con.close()
+    print(format_partner_year(name, DEMO_YEAR, rows))
+    print(
+        "\nThe country totals of Canada, Mexico, China, Japan, Germany and South Korea are the published\n"
+        "2017 Census figures; every other number in the sample is synthetic (source = 'sample').\n"
+        f"Warehouse: {settings.warehouse_path} (analysts and BI tools: {settings.serving_path})\n"
+        f"Report:    {settings.reports_dir / 'report_5880.html'}\n"
+        f"Query it:  {_this_command()} sql \"select * from marts.fct_product_flows where partner_code = '5880' "
+        'and hs_level = 4 order by value_usd desc limit 10"\n'
+        "Dagster UI: make dev, then http://127.0.0.1:3000"
+    )
+
+
+def _this_command() -> str:
+    """How the user can call this command again from where they are (e.g. .venv/bin/trade-warehouse)."""
+    invoked = Path(sys.argv[0])
+    if invoked.name == "trade-warehouse" and invoked.resolve().is_relative_to(Path.cwd()):
+        return str(invoked.resolve().relative_to(Path.cwd()))
+    return "trade-warehouse"
+
+
+def cmd_tariffs(args: argparse.Namespace) -> None:
+    from orchestration.app.runner import TariffRequest, refresh_tariffs
+    from orchestration.publish.text import tariff_summary
+
+    with writer_lock(Settings.from_env().warehouse_path):
+        release, _ = refresh_tariffs(
+            TariffRequest(
+                release=args.release,
+                file=args.file,
+                source=args.source,
+                release_date=args.release_date,
+                refetch=args.refetch,
+                allow_shrink=args.allow_shrink,
+            ),
+            show_progress=not args.no_progress,
+        )
+    con = _connect_read_only(Settings.from_env())
+    try:
+        print(tariff_summary(con, release))
+    finally:
+        con.close()
+
+
+def cmd_bench(args: argparse.Namespace) -> None:
+    import shutil
+    import tempfile
+
+    from orchestration.app.bench import format_result, prepare_workdir, run_bench, write_json
+
+    if args.years < 2 or args.years > 16:
+        raise InputError(f"--years {args.years}: choose 2 to 16 (the long history must exceed the 1-year one)")
+    workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="trade-warehouse-bench-"))
+    prepare_workdir(workdir)
+    if args.quick:
+        plan = {"level": "HS6", "traded_share": 0.25, "short_months": 1, "long_months": 3}
+    else:
+        plan = {"level": "HS10", "traded_share": 0.5, "short_months": 12, "long_months": 12 * args.years}
+    try:
+        result = run_bench(workdir, **plan, log=lambda line: print(line, flush=True))
+    finally:
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(format_result(result))
+    if args.json:
+        write_json(result, Path(args.json))
+        print(f"result: {args.json}")
+
+
+def cmd_publish(args: argparse.Namespace) -> None:
+    from orchestration.app.runner import publish_now
+
+    settings = Settings.from_env()
+    # one writer at a time: two publishes interleaved could swap an older spare in
+    with writer_lock(settings.warehouse_path):
+        publish_now(replace_other=args.replace_other)
+    print(f"serving copy: {settings.serving_path}\nparquet:      {settings.serving_path.parent / 'parquet'}")
+    print(f"report:       {settings.reports_dir / 'report_5880.html'}")
+
+
+def cmd_status(args: argparse.Namespace) -> None:
+    from orchestration.publish.text import flow_status, format_status
+
+    settings = Settings.from_env()
+    con = _connect_for_reading(settings, args.warehouse)
+    try:
+        print(format_status(flow_status(con, date.today())))
+    finally:
+        con.close()
+    if build := unfinished_build(settings.warehouse_path):
+        print(f"marts    {build}")
+
+
+def cmd_sql(args: argparse.Namespace) -> None:
+    import duckdb
+
+    settings = Settings.from_env()
+    con = _connect_for_reading(settings, args.warehouse)
+    if args.warehouse and (build := unfinished_build(settings.warehouse_path)):
+        print(f"warning: {build}", file=sys.stderr)
+    try:
+        relation = con.sql(args.query)
+        if relation is None:
+            return
+        relation.show(max_rows=args.max_rows, max_width=200)
+    except duckdb.Error as error:
+        raise WarehouseError(f"query failed: {str(error).splitlines()[0]}") from None
+    finally:
+        con.close()
+
+
+COMMANDS = {
+    "refresh": cmd_refresh,
+    "demo": cmd_demo,
+    "status": cmd_status,
+    "sql": cmd_sql,
+    "tariffs": cmd_tariffs,
+    "publish": cmd_publish,
+    "bench": cmd_bench,
+}
+
+
+# Commands that write: a first SIGINT/SIGTERM stops them at the next safe point.
+STOPPABLE = {"refresh", "demo", "tariffs", "publish"}
+# The terminal's stderr as it was before Dagster's compute-log capture redirected fd 2 (through a
+# child process that an abort kills): what the signal handler says must reach the user.
+_terminal = {"fd": 2}
+
+
+def _say(line: str) -> None:
+    os.write(_terminal["fd"], (line + "\n").encode())
+
+
+def _on_signal(signum: int, frame) -> None:
+    name = signal.Signals(signum).name
+    if stop_requested() is None:
+        request_stop(signum)
+        _say(f"\n{name}: stopping at the next safe point (again to abort at once)")
+        return
+    # As safe as SIGKILL, which the warehouse survives: DuckDB rolls back an unfinished load when
+    # the file is next opened, and the next run marks this one failed and frees its pool slot.
+    _say(f"error: aborted at once by a second {name}; an unfinished load is rolled back when the warehouse opens next")
+    kill_descendants()
+    os._exit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    reset_stop()
+    previous = {}
+    if args.command in STOPPABLE:
+        _terminal["fd"] = os.dup(2)
+        previous = {signum: signal.signal(signum, _on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        COMMANDS[args.command](args)
+    except Stopped as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 128 + error.signum
+    except WarehouseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        for signum, handler in previous.items():  # main() called in process (tests) leaves them as they were
+            signal.signal(signum, handler)
+        if _terminal["fd"] != 2:
+            os.close(_terminal["fd"])
+            _terminal["fd"] = 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

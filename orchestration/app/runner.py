@@ -1,0 +1,276 @@
+"""Run the code location's assets in-process for a range of months (what the CLI drives).
+
+The same asset definitions as in the Dagster UI; the range goes in as one partition-range run,
+so ingest loads month by month and dbt builds the whole window once.
+"""
+
+import contextlib
+import io
+import os
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from tqdm import tqdm
+
+from orchestration.app.runs import process_tags, reap_dead_runs, supervise, wait_for_pool
+from orchestration.census.ingest import steps_per_month
+from orchestration.census.plan import FLOWS
+from orchestration.core.errors import WarehouseError
+from orchestration.core.periods import month_range
+from orchestration.core.settings import Settings
+from orchestration.core.stopping import Stopped, check_stop, stop_requested
+from orchestration.defs.census.assets import census_exports, census_imports
+from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
+from orchestration.defs.hts.assets import hts_release
+from orchestration.defs.partitions import hts_release_partitions
+from orchestration.defs.publish.assets import report, serving_copy
+from orchestration.defs.resources import LandingResource, ServingResource, WarehouseResource, default_resources
+
+# The tariff marts come after the Census ones (the effective tariff mart reads the months just
+# loaded); publishing comes last.
+PUBLISH_ASSETS = (serving_copy, report)
+ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models, *PUBLISH_ASSETS)
+TARIFF_ASSETS = (hts_release, tariff_dbt_models, *PUBLISH_ASSETS)
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+class _BarProgress:
+    """Stands in for ProgressResource in an in-process run: ingest steps move a tqdm bar."""
+
+    def __init__(self, bar: tqdm):
+        self.bar = bar
+
+    def reporter(self) -> tqdm:
+        return self.bar
+
+
+@dataclass(frozen=True)
+class RefreshRequest:
+    months: list[date]
+    source: str = "api"
+    levels: tuple[str, ...] = ("HS2", "HS4", "HS6")
+    refetch: bool = False
+    landing_dir: Path | None = None
+    warehouse_path: Path | None = None
+
+
+def _instance() -> dg.DagsterInstance:
+    # With DAGSTER_HOME the run is recorded where `make dev` shows it; otherwise it is throwaway.
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def _resources(warehouse_path: Path | None, landing_dir: Path | None) -> dict[str, object]:
+    resources = default_resources()
+    if warehouse_path:
+        # a warehouse given explicitly (tests, the benchmark) publishes beside itself
+        resources["warehouse"] = WarehouseResource(path=str(warehouse_path))
+        resources["serving"] = ServingResource(
+            path=str(warehouse_path.parent / "serving.duckdb"), reports_dir=str(warehouse_path.parent / "reports")
+        )
+    if landing_dir:
+        resources["landing"] = LandingResource(dir=str(landing_dir))
+    return resources
+
+
+def _has_tariffs(warehouse_path: Path) -> bool:
+    from orchestration.store.duckdb import connect
+
+    if not warehouse_path.exists():
+        return False
+    con = connect(warehouse_path, read_only=True)
+    try:
+        return bool(
+            con.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'hts_lines' "
+                "and estimated_size > 0"
+            ).fetchone()[0]
+        )
+    finally:
+        con.close()
+
+
+def _root_cause(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            user_failure = event.step_failure_data.user_failure_data
+            if user_failure and user_failure.description:
+                return user_failure.description
+            while error and error.cause:
+                error = error.cause
+            if error:
+                message = error.message.strip().splitlines()[0] if error.message.strip() else error.cls_name
+                # "module.ClassName: text" -> "text"
+                head, _, rest = message.partition(": ")
+                return rest if rest and "." in head and " " not in head else message
+    return "the run failed (see the Dagster event log)"
+
+
+def _run(assets, *, resources, run_config, tags=None, partition_key=None, instance=None) -> dg.ExecuteInProcessResult:
+    """One in-process run of `assets`: dead runs reaped first, the pool waited for within
+    WAREHOUSE_POOL_WAIT, the run itself in a worker thread so that a signal stops it at a safe
+    point (see runs.py). A failure raises one line; a stop raises Stopped."""
+    check_stop("before the run started; nothing was written")
+    instance = instance or _instance()
+    pool_wait = Settings.from_env().pool_wait
+    reap_dead_runs(instance)
+    wait_for_pool(instance, pool_wait)
+    tags = {**(tags or {}), **process_tags()}
+
+    def work() -> dg.ExecuteInProcessResult:
+        # dbt's own console output goes to the run's event log, not the terminal.
+        with contextlib.redirect_stdout(io.StringIO()):
+            return dg.materialize(
+                assets, resources=resources, run_config=run_config, tags=tags, partition_key=partition_key,
+                instance=instance, raise_on_error=False,
+            )  # fmt: skip
+
+    result = supervise(instance, tags, work, pool_wait=pool_wait)
+    if result.success:
+        return result
+    cause = _root_cause(result)
+    signum = stop_requested()
+    if signum is not None:
+        run = instance.get_run_by_id(result.run_id)
+        if run is not None:
+            instance.report_run_canceled(run, cause)
+        raise Stopped(signum, f"{cause}; run {result.run_id[:8]} marked CANCELED")
+    raise WarehouseError(cause)
+
+
+def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.ExecuteInProcessResult:
+    """Ingest the months for both flows and build the dbt models; WarehouseError on failure."""
+    if request.months != month_range(request.months[0], request.months[-1]):
+        raise ValueError("a refresh covers consecutive months (it runs as one partition range)")
+    resources = _resources(request.warehouse_path, request.landing_dir)
+    ingest_config = {"source": request.source, "levels": list(request.levels), "refetch": request.refetch}
+    run_config = {
+        "ops": {"census_exports": {"config": ingest_config}, "census_imports": {"config": ingest_config}},
+        **QUIET_LOGS,
+    }
+    tags = {
+        "dagster/asset_partition_range_start": request.months[0].isoformat(),
+        "dagster/asset_partition_range_end": request.months[-1].isoformat(),
+    }
+    total = len(request.months) * len(FLOWS) * steps_per_month(request.levels)
+    # Without a tariff schedule loaded the tariff marts have nothing to compare: skip their dbt run.
+    assets = [a for a in ASSETS if a is not tariff_dbt_models or _has_tariffs(resources["warehouse"].resolved_path())]
+    with tqdm(total=total, desc="refresh", unit="step", disable=None if show_progress else True, leave=False) as bar:
+        resources["progress"] = _BarProgress(bar)
+        return _run(assets, resources=resources, run_config=run_config, tags=tags)
+
+
+def guard_demo_warehouse(path: Path) -> None:
+    """The demo replaces 2017 with sample data: never do that to a warehouse holding API data."""
+    from orchestration.store.duckdb import connect
+
+    if not path.exists():
+        return
+    con = connect(path, read_only=True)
+    try:
+        tables = {
+            row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
+        }
+        held = 0
+        for flow in FLOWS:
+            if f"census_{flow}" in tables:
+                held += con.execute(f"select count(*) from raw.census_{flow} where _source <> 'sample'").fetchone()[0]
+    finally:
+        con.close()
+    if held:
+        raise WarehouseError(
+            f"{path} holds Census API data; the demo would overwrite 2017 with sample data. "
+            "Point WAREHOUSE_PATH at another file to run the demo"
+        )
+
+
+SAMPLE_LEVELS = ("HS2", "HS4", "HS6", "HS10")
+
+
+def ensure_sample_landing(root: Path, months: list[date]) -> None:
+    """Write the sample's landing files (Census months and the sample tariff schedule) unless
+    every planned response is already there."""
+    from orchestration.census.ingest import entries_to_load
+    from orchestration.census.landing import LandingStore
+    from orchestration.core.errors import LandingError
+    from orchestration.devdata.sample import write_sample_landing
+    from orchestration.devdata.schedule import SAMPLE_RELEASE, SAMPLE_RELEASE_DATE, sample_body, sample_rows
+    from orchestration.hts.landing import FILE_PART, HtsLandingStore
+
+    store = LandingStore(root)
+    try:
+        for month in months:
+            for flow in FLOWS:
+                entries_to_load(store, flow, month, SAMPLE_LEVELS)
+    except LandingError:
+        print(f"writing the sample landing zone to {root} ...", file=sys.stderr)
+        write_sample_landing(store, months, SAMPLE_LEVELS)
+    hts = HtsLandingStore(root)
+    if FILE_PART not in hts.entries(SAMPLE_RELEASE):
+        hts.land(
+            SAMPLE_RELEASE, FILE_PART, url="sample:hts", body=sample_body(), rows=len(sample_rows()),
+            source="sample", release_date=SAMPLE_RELEASE_DATE,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TariffRequest:
+    release: str | None = None
+    file: str | None = None
+    source: str = "api"
+    release_date: str | None = None
+    refetch: bool = False
+    allow_shrink: bool = False
+    landing_dir: Path | None = None
+    warehouse_path: Path | None = None
+
+
+def tariff_release(request: TariffRequest) -> str:
+    """The release a tariff refresh loads: named, read off the file name, or the current one."""
+    from orchestration.hts.landing import check_release_name
+    from orchestration.hts.releases import current_release, release_for_file
+
+    if request.file:
+        return release_for_file(request.file, request.release)
+    if request.release:
+        return check_release_name(request.release)
+    if request.source != "api":
+        raise WarehouseError("--source replay needs --release NAME (the release to rebuild from the landing zone)")
+    _, releases = default_resources()["hts"].client().release_list()
+    return current_release(releases)
+
+
+def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tuple[str, dg.ExecuteInProcessResult]:
+    """Load one HTS release and rebuild the tariff marts; WarehouseError on failure."""
+    release = tariff_release(request)
+    instance = _instance()
+    instance.add_dynamic_partitions(hts_release_partitions.name, [release])
+    config = {
+        "source": request.source,
+        "file": request.file or "",
+        "release_date": request.release_date or "",
+        "refetch": request.refetch,
+        "allow_shrink": request.allow_shrink,
+    }
+    resources = _resources(request.warehouse_path, request.landing_dir)
+    with tqdm(total=1, desc=f"tariffs {release}", disable=None if show_progress else True, leave=False) as bar:
+        resources["progress"] = _BarProgress(bar)
+        result = _run(
+            TARIFF_ASSETS,
+            resources=resources,
+            run_config={"ops": {"hts_release": {"config": config}}, **QUIET_LOGS},
+            partition_key=release,
+            instance=instance,
+        )
+    return release, result
+
+
+def publish_now(*, replace_other: bool = False) -> dg.ExecuteInProcessResult:
+    """Write the serving copy, its Parquet and the report from the warehouse as it is."""
+    resources = _resources(None, None)
+    if replace_other:
+        resources["serving"] = ServingResource(replace_other=True)
+    return _run(PUBLISH_ASSETS, resources=resources, run_config=QUIET_LOGS)

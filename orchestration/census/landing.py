@@ -1,0 +1,102 @@
+"""The landing zone: every API response as it arrived, gzip-compressed, plus a manifest.
+
+Layout: `{root}/census/{flow}/{YYYY-MM}/{request_id}-{sha12}.json.gz` and, per month folder,
+`manifest.jsonl` with one line per response (the latest line per request wins). Files are
+content-addressed, so fetching identical content again writes nothing new. A file is
+complete before its manifest line exists, so a crash never leaves a line without its file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.census.plan import CensusRequest
+from orchestration.core.errors import LandingError
+from orchestration.core.periods import month_key
+from orchestration.store.landing import MANIFEST, ContentStore, utc_now
+
+
+@dataclass(frozen=True)
+class LandedEntry:
+    request_id: str
+    flow: str
+    month: str
+    kind: str
+    level: str | None
+    prefix: str | None
+    url: str
+    params: list[list[str]]
+    fetched_at: str
+    status: int
+    rows: int
+    bytes: int
+    sha256: str | None
+    file: str | None  # relative to the landing root; None for a 204 (no rows)
+    source: str  # census_api | sample
+    header: list[str] = field(default_factory=list)
+    # sha256 of the gzip file's bytes: checked before a load without decompressing (entries
+    # landed before it existed are checked against `sha256`, the body's)
+    file_sha256: str | None = None
+
+
+class LandingStore(ContentStore):
+    """Census responses: `census/{flow}/{YYYY-MM}/{request_id}-{sha12}.json.gz`."""
+
+    def month_dir(self, flow: str, month) -> Path:
+        return self.root / "census" / flow / (month if isinstance(month, str) else month_key(month))
+
+    def path_of(self, entry: LandedEntry) -> Path:
+        if entry.file is None:
+            raise LandingError(f"{entry.flow} {entry.month} {entry.request_id} has no rows (HTTP 204), so no file")
+        return self.root / entry.file
+
+    def land(
+        self,
+        request: CensusRequest,
+        *,
+        url: str,
+        status: int,
+        body: bytes,
+        header: list[str],
+        rows: int,
+        source: str,
+        fetched_at: str | None = None,
+    ) -> LandedEntry:
+        folder = self._folder(self.month_dir(request.flow, request.month))
+        digest, relative, file_digest = (
+            self._store(folder, request.request_id, body) if status != 204 else (None, None, None)
+        )
+        manifest = folder / MANIFEST
+        previous = self._previous(manifest, LandedEntry, "request_id", request.request_id)
+        if previous and (previous.status, previous.sha256) == (status, digest):
+            return previous  # the same answer again: nothing new to record, the first vintage stands
+        entry = LandedEntry(
+            request_id=request.request_id,
+            flow=request.flow,
+            month=month_key(request.month),
+            kind=request.kind,
+            level=request.level,
+            prefix=request.prefix,
+            url=url,
+            params=[list(pair) for pair in request.params()],
+            fetched_at=fetched_at or utc_now(),
+            status=status,
+            rows=rows,
+            bytes=len(body),
+            sha256=digest,
+            file=relative,
+            source=source,
+            header=list(header),
+            file_sha256=file_digest,
+        )
+        self._remember(manifest, "request_id", entry)
+        return entry
+
+    def entries(self, flow: str, month) -> dict[str, LandedEntry]:
+        """The latest manifest entry per request id for one month (empty when nothing landed)."""
+        return self._latest(self.month_dir(flow, month) / MANIFEST, LandedEntry, "request_id")
+
+    def verify(self, entry: LandedEntry) -> Path:
+        self.path_of(entry)
+        return self.verify_file(entry.file, entry.sha256, "fetch the month again with --refetch", entry.file_sha256)

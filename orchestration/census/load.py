@@ -1,0 +1,327 @@
+"""The Census raw tables and the atomic load of one landed month.
+
+Landed files are read by DuckDB itself (`read_json` on the gzip files, cells cast in SQL);
+Python only maps header names to positions. Values from outside (paths, months, headers)
+reach SQL as bound parameters; only our own identifiers and integer positions are spliced in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import duckdb
+
+from orchestration.census.landing import LandedEntry, LandingStore
+from orchestration.census.parse import Column, TableSpec, map_header, raw_tables, table_spec
+from orchestration.census.vintages import ensure_vintage_table, latest_files, loaded_files, record_vintage
+from orchestration.core.errors import LandingError, ParseError, WarehouseError, is_disk_full
+from orchestration.core.failpoints import failpoint
+from orchestration.core.periods import month_key
+from orchestration.store.duckdb import transaction
+
+META_COLUMNS = (
+    ("_source", "VARCHAR"),
+    ("_landed_file", "VARCHAR"),
+    ("_vintage", "TIMESTAMP"),  # when the response was fetched (UTC)
+    ("_loaded_at", "TIMESTAMP"),  # when it was loaded into this table (UTC)
+)
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    for table, columns in raw_tables().items():
+        definitions = ["period DATE NOT NULL"]
+        definitions += [f"{c.name} {c.sql_type}" for c in columns]
+        definitions += [f"{name} {sql_type}" for name, sql_type in META_COLUMNS]
+        con.execute(f"create table if not exists raw.{table} ({', '.join(definitions)})")
+    for flow in ("exports", "imports"):
+        ensure_vintage_table(con, flow)
+
+
+@dataclass
+class MonthLoad:
+    flow: str
+    month: str
+    rows: dict[str, int] = field(default_factory=dict)  # raw table -> rows loaded
+    files: int = 0
+    unknown_columns: set[str] = field(default_factory=set)
+    duplicated_columns: set[str] = field(default_factory=set)
+    vintage: int | None = None  # the vintage this load recorded
+    unchanged: bool = False  # the landed responses were those of the latest vintage already
+
+
+def _ref(position: int) -> str:
+    """The column of _landing holding the response's cell at this (1-based) position."""
+    return f"c{position}"
+
+
+def _json_cell(position: int) -> str:
+    return f"json[{position}]"
+
+
+def _cell(column: Column, positions: dict[str, int], ref=_ref) -> str:
+    if column.source is None:
+        return "null" if column.constant is None else f"'{column.constant}'"
+    cell = ref(positions[column.source])
+    return f"cast(nullif({cell}, '') as bigint)" if column.sql_type == "BIGINT" else cell
+
+
+def _period_cell(positions: dict[str, int], ref=_ref) -> str:
+    if "time" in positions:
+        return ref(positions["time"])
+    return f"{ref(positions['YEAR'])} || '-' || {ref(positions['MONTH'])}"
+
+
+def _used_positions(spec: TableSpec, positions: dict[str, int]) -> list[int]:
+    names = [c.source for c in spec.columns if c.source] + [n for n in ("time", "YEAR", "MONTH") if n in positions]
+    return sorted({positions[name] for name in names})
+
+
+def _checks(spec: TableSpec, cell_of, month: str, *, typed: bool) -> list[tuple[str, str, str]]:
+    """(failing condition, problem, cell to quote) for each rule a response's rows must keep.
+    `cell_of(source)` is the SQL of an API variable's text cell. With `typed`, the rules the
+    insert's casts already enforce (the month, numbers that are numbers) are left out."""
+    checks = []
+    if not typed:
+        period = cell_of("period")
+        problem = f"rows for another month than {month} (time column)"
+        checks.append((f"{period} is distinct from $month", problem, period))
+    for column in spec.columns:
+        if column.source is None:
+            continue
+        cell = cell_of(column.source)
+        if column.sql_type == "BIGINT":
+            if not typed:
+                checks.append(
+                    (
+                        f"nullif({cell}, '') is not null and try_cast({cell} as bigint) is null",
+                        f"non-numeric value in {column.source}",
+                        cell,
+                    )
+                )
+            checks.append((f"try_cast({cell} as bigint) < 0", f"negative value in {column.source}", cell))
+        elif column.source in ("CTY_CODE", "COMM_LVL") or column.name in ("commodity", "e_commodity", "i_commodity"):
+            checks.append((f"coalesce({cell}, '') = ''", f"empty {column.source}", cell))
+    sources = {c.source for c in spec.columns if c.source}
+    if "CTY_CODE" in sources:
+        cell = cell_of("CTY_CODE")
+        # Schedule C codes are four digits; groupings 0xxx or nXXX; the world is `-`
+        checks.append(
+            (
+                f"not regexp_full_match({cell}, '-|[0-9]{{4}}|[0-9]XXX')",
+                "a CTY_CODE that is no Census country code",
+                cell,
+            )
+        )
+    commodity = next((c for c in spec.columns if c.name in ("commodity", "e_commodity", "i_commodity")), None)
+    if commodity and commodity.source and "COMM_LVL" in sources:
+        cell, level = cell_of(commodity.source), cell_of("COMM_LVL")
+        # an HS code that lost its leading zero (read as a number somewhere) no longer fits its level
+        checks.append(
+            (
+                f"{level} like 'HS%' and (not regexp_full_match({cell}, '[0-9]+') "
+                f"or length({cell}) <> try_cast(substr({level}, 3) as integer))",
+                f"a {commodity.source} that does not have the digits of its COMM_LVL (leading zeros lost?)",
+                cell,
+            )
+        )
+    return checks
+
+
+def _first_problem(con, checks, relation: str, parameters: dict, where: str) -> ParseError | None:
+    selects = ", ".join(f"count(*) filter ({test}), any_value({cell}) filter ({test})" for test, _, cell in checks)
+    counts = con.execute(f"select {selects} from {relation}", parameters).fetchone()
+    for index, (_, problem, _) in enumerate(checks):
+        bad, example = counts[2 * index], counts[2 * index + 1]
+        if bad:
+            return ParseError(f"{where}: {bad} row{'s' if bad > 1 else ''} with {problem} (e.g. {example!r})")
+    return None
+
+
+class _Rejected(Exception):
+    """The fast load found bad rows: the month is rolled back, then diagnose() names them."""
+
+    def __init__(self, spec: TableSpec, entries: list[LandedEntry], error: str | None):
+        super().__init__(error)
+        self.spec, self.entries, self.error = spec, entries, error
+
+
+def _read_json(files_parameter: str = "$files") -> str:
+    # Each response is an array of string arrays. Declaring that type skips read_json's schema
+    # sampling, which costs as much as the read itself.
+    return (
+        f"read_json({files_parameter}, format='array', records=false, filename=true, columns={{'json': 'VARCHAR[]'}})"
+    )
+
+
+def _where(entries: list[LandedEntry]) -> str:
+    return f"{entries[0].flow} {entries[0].month} {entries[0].request_id}" + (
+        f" (+{len(entries) - 1} files)" if len(entries) > 1 else ""
+    )
+
+
+def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[LandedEntry], load: MonthLoad) -> None:
+    """Insert the rows of landed responses that share one header into raw.<spec.table>
+    (the caller owns the transaction and rolls it back on _Rejected).
+
+    One pass: the files are read, cast and inserted by one statement, as fast as DuckDB reads
+    them. A cell that cannot be cast or a row of another month fails that statement; the other
+    rules are checked on the rows just inserted. Either way diagnose() then names the problem."""
+    header = entries[0].header
+    where = _where(entries)
+    header_map = map_header(header, spec.required, also_known=spec.requested_not_stored, where=where)
+    load.unknown_columns.update(header_map.unknown)
+    load.duplicated_columns.update(header_map.duplicates)
+    positions = header_map.positions
+    paths = [str(store.verify(entry)) for entry in entries]
+    con.execute(
+        "create or replace temp table _files as select unnest($paths::varchar[]) as filename, "
+        "unnest($landed::varchar[]) as landed_file, unnest($sources::varchar[]) as source, "
+        "unnest($vintages::timestamp[]) as vintage",
+        {
+            "paths": paths,
+            "landed": [entry.file for entry in entries],
+            "sources": [entry.source for entry in entries],
+            "vintages": [
+                datetime.fromisoformat(entry.fetched_at).astimezone(UTC).replace(tzinfo=None) for entry in entries
+            ],
+        },
+    )
+    month = entries[0].month
+    names = ", ".join(["period"] + [c.name for c in spec.columns] + [name for name, _ in META_COLUMNS])
+    # period is NOT NULL: a row of another month makes the insert fail
+    period = f"case when {_period_cell(positions, _json_cell)} = $month then $period end"
+    cells = ", ".join(
+        [period]
+        + [_cell(c, positions, _json_cell) for c in spec.columns]
+        + ["_files.source", "_files.landed_file", "_files.vintage", "$loaded_at"]
+    )
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    parameters = {"files": paths, "header": header, "month": month, "period": date.fromisoformat(f"{month}-01")}
+    # The other rules stop the statement too (error() in a CASE, which keeps the header row out
+    # of them): no second pass over the rows.
+    checks = _checks(spec, lambda source: _json_cell(positions[source]), month, typed=True)
+    rules = " or ".join(f"({test})" for test, _, _ in checks) or "false"
+    keep = f"case when json is not distinct from $header then false when {rules} then error('rejected') else true end"
+    try:
+        inserted = con.execute(
+            f"insert into raw.{spec.table} ({names}) select {cells} from {_read_json()} as j "
+            f"join _files using (filename) where {keep}",
+            {**parameters, "loaded_at": loaded_at},
+        ).fetchone()[0]
+    except duckdb.IOException as error:
+        raise _unreadable(where, error) from None
+    except duckdb.InvalidInputException as error:
+        if "top-level JSON array" in str(error) or "Malformed JSON" in str(error):
+            raise _unreadable(where, error) from None
+        raise _Rejected(spec, entries, str(error).splitlines()[0]) from None
+    except (duckdb.ConversionException, duckdb.ConstraintException) as error:
+        raise _Rejected(spec, entries, str(error).splitlines()[0]) from None
+    load.rows[spec.table] = load.rows.get(spec.table, 0) + inserted
+    load.files += len(entries)
+
+
+def _unreadable(where: str, error: duckdb.Error) -> WarehouseError:
+    if is_disk_full(error):
+        return WarehouseError(f"loading {where}: the disk is full: {str(error).splitlines()[0]}")
+    reason = str(error).splitlines()[0].split("Error: ", 1)[-1]
+    return LandingError(
+        f"the landed response {where} cannot be read as a gzip JSON table ({reason}); "
+        "fetch the month again with --refetch"
+    )
+
+
+def diagnose(con, store: LandingStore, rejected: _Rejected) -> ParseError:
+    """What is wrong with rejected responses, in one line naming column and value: their cells
+    are read as text and every rule checked (the slow path, taken only for bad input)."""
+    spec, entries = rejected.spec, rejected.entries
+    header, where = entries[0].header, _where(entries)
+    paths = [str(store.root / entry.file) for entry in entries]
+    # A header recorded in the manifest that is not the file's own would shift every column:
+    # say that, rather than what the shifted cells look like.
+    differs = con.execute(
+        f"""
+        select filename from (
+            select filename, json, row_number() over (partition by filename order by ordinality) as n
+            from {_read_json()} with ordinality
+        ) where n = 1 and json is distinct from $header limit 1
+        """,
+        {"files": paths, "header": header},
+    ).fetchone()
+    if differs:
+        entry = entries[paths.index(differs[0])]
+        raise LandingError(
+            f"the manifest's header for {entry.flow} {entry.month} {entry.request_id} is not the landed file's own "
+            "first row (the manifest was edited or damaged); fetch the month again with --refetch"
+        )
+    positions = map_header(header, spec.required, also_known=spec.requested_not_stored, where=where).positions
+    cells = ", ".join(f"json[{p}] as {_ref(p)}" for p in _used_positions(spec, positions))
+    con.execute(
+        f"create or replace temp table _landing as select {cells} from {_read_json()} "
+        "where json is distinct from $header",
+        {"files": paths, "header": header},
+    )
+    try:
+        sources = {"period": _period_cell(positions)}
+        checks = _checks(
+            spec, lambda source: sources.get(source) or _ref(positions[source]), entries[0].month, typed=False
+        )
+        problem = _first_problem(con, checks, "_landing", {"month": entries[0].month}, where)
+    finally:
+        con.execute("drop table if exists _landing")
+    return problem or ParseError(f"{where}: {rejected.error or 'rows that cannot be loaded'}")
+
+
+def load_month(con, store: LandingStore, flow: str, month, entries: list[LandedEntry]) -> MonthLoad:
+    """Make the given landed responses the month's latest vintage, in one transaction: readers see
+    the previous vintage or this one, never a mix. Responses loaded before are not loaded again;
+    the same set of responses as the latest vintage adds nothing at all."""
+    key = month if isinstance(month, str) else month_key(month)
+    period = date.fromisoformat(f"{key}-01")
+    load = MonthLoad(flow, key)
+    with_rows = [e for e in entries if e.status != 204 and e.rows]
+    files = sorted(e.file for e in with_rows)
+    vintage, current = latest_files(con, flow, period)
+    if files == current:
+        load.unchanged = True
+        return load
+    _require_world_total(flow, key, entries)
+    try:
+        with transaction(con):
+            vintage = _load_files(con, store, flow, period, entries, with_rows, files, vintage, load)
+    except _Rejected as rejected:
+        raise diagnose(con, store, rejected) from None
+    finally:
+        with suppress(duckdb.Error):
+            con.execute("drop table if exists _files")
+    load.vintage = vintage
+    return load
+
+
+def _load_files(
+    con, store: LandingStore, flow: str, period: date, entries, with_rows, files, vintage: int, load: MonthLoad
+) -> int:
+    """The month's new responses and its vintage row, inside the caller's transaction."""
+    already = loaded_files(con, flow, period)
+    groups: dict[tuple[str, tuple[str, ...]], list[LandedEntry]] = defaultdict(list)
+    for entry in with_rows:
+        if entry.file not in already:
+            groups[(entry.kind, tuple(entry.header))].append(entry)
+    for kind in ("detail", "names"):
+        load.rows[table_spec(flow, kind).table] = 0
+    for (kind, _header), members in sorted(groups.items(), key=lambda item: item[1][0].request_id):
+        load_entries(con, store, table_spec(flow, kind), members, load)
+    fetched = max(datetime.fromisoformat(e.fetched_at) for e in entries).astimezone(UTC).replace(tzinfo=None)
+    record_vintage(con, flow, period, vintage + 1, files, fetched, load.files, entries[0].source)
+    failpoint("load")
+    return vintage + 1
+
+
+def _require_world_total(flow: str, key: str, entries: list[LandedEntry]) -> None:
+    """A month without its all-country totals is not a month: refuse it before touching anything."""
+    totals = [e for e in entries if e.kind == "totals"]
+    if not totals or totals[0].status == 204 or not totals[0].rows:
+        raise ParseError(f"{flow} {key}: the totals response has no rows, so the month cannot be loaded")

@@ -1,0 +1,112 @@
+"""Which Census API requests make up one month of one flow.
+
+A month of a flow is:
+- `totals`: one all-commodity row per country, grouping and the world (`-`);
+- `detail`: rows per country and commodity at each requested HS level, split by
+  commodity prefix where an all-country response would be too large for the API;
+- `names`: the commodity descriptions at each requested level (world rows only, so small).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from orchestration.core.errors import InputError
+from orchestration.core.periods import month_key
+
+FLOWS = ("exports", "imports")
+HS_LEVELS = ("HS2", "HS4", "HS6", "HS10")
+DEFAULT_LEVELS = ("HS2", "HS4", "HS6")
+
+# HS chapters 01-97 (77 is reserved and never used) plus 98/99 (special classification provisions).
+CHAPTERS = tuple(f"{c:02d}" for c in range(1, 100) if c != 77)
+
+# How each level is split: None = one request; 1 = by first digit; 2 = by HS2 chapter.
+# HS4 x all countries is ~100k rows, HS6 and HS10 several hundred thousand: the API
+# errors on such queries (guide p.13), so the big levels go chapter by chapter.
+SPLIT_DIGITS = {"HS2": None, "HS4": 1, "HS6": 2, "HS10": 2}
+
+COMMODITY_VAR = {"exports": "E_COMMODITY", "imports": "I_COMMODITY"}
+DESCRIPTION_VAR = {"exports": "E_COMMODITY_LDESC", "imports": "I_COMMODITY_LDESC"}
+VALUE_VAR = {"exports": "ALL_VAL_MO", "imports": "GEN_VAL_MO"}
+
+# Value measures on every totals and detail request.
+MEASURES = {
+    "exports": ("ALL_VAL_MO", "VES_VAL_MO", "AIR_VAL_MO"),
+    "imports": ("GEN_VAL_MO", "CON_VAL_MO", "DUT_VAL_MO", "CAL_DUT_MO", "GEN_CIF_MO", "VES_VAL_MO", "AIR_VAL_MO"),
+}
+# Quantities exist only per commodity; the flag says whether a 0 is a true zero or missing.
+QUANTITY = {
+    "exports": ("QTY_1_MO", "QTY_1_MO_FLAG", "UNIT_QY1"),
+    "imports": ("GEN_QY1_MO", "GEN_QY1_MO_FLAG", "UNIT_QY1"),
+}
+PARTNER = ("CTY_CODE", "CTY_NAME", "SUMMARY_LVL")
+
+
+def parse_levels(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """`HS2,HS4` -> ("HS2", "HS4"), ordered and de-duplicated; InputError on anything else."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    levels = {item.strip().upper() for item in items if item.strip()}
+    unknown = sorted(levels - set(HS_LEVELS))
+    if unknown or not levels:
+        raise InputError(f"--levels {','.join(items)!r}: choose from {','.join(HS_LEVELS)} (e.g. HS2,HS4,HS6)")
+    return tuple(level for level in HS_LEVELS if level in levels)
+
+
+@dataclass(frozen=True)
+class CensusRequest:
+    flow: str
+    month: date
+    kind: str  # totals | detail | names
+    level: str | None = None
+    prefix: str | None = None
+
+    @property
+    def request_id(self) -> str:
+        if self.kind == "totals":
+            return "totals"
+        base = f"{self.kind}-{self.level.lower()}"
+        return f"{base}-{self.prefix}" if self.prefix else base
+
+    @property
+    def path(self) -> str:
+        return f"/{self.flow}/hs"
+
+    @property
+    def get_vars(self) -> tuple[str, ...]:
+        commodity = COMMODITY_VAR[self.flow]
+        if self.kind == "totals":
+            return PARTNER + MEASURES[self.flow]
+        if self.kind == "names":
+            return (commodity, DESCRIPTION_VAR[self.flow], VALUE_VAR[self.flow])
+        return PARTNER + (commodity,) + MEASURES[self.flow] + QUANTITY[self.flow]
+
+    def params(self) -> list[tuple[str, str]]:
+        """Query parameters in API order, without the key."""
+        params = [("get", ",".join(self.get_vars)), ("time", month_key(self.month))]
+        if self.level:
+            params.append(("COMM_LVL", self.level))
+        if self.prefix:
+            params.append((COMMODITY_VAR[self.flow], f"{self.prefix}*"))
+        return params
+
+
+def _prefixes(level: str) -> list[str | None]:
+    digits = SPLIT_DIGITS[level]
+    if digits is None:
+        return [None]
+    if digits == 1:
+        return sorted({chapter[0] for chapter in CHAPTERS})
+    return list(CHAPTERS)
+
+
+def plan_month(flow: str, month: date, levels: tuple[str, ...] = DEFAULT_LEVELS) -> list[CensusRequest]:
+    """Every request that makes up one month of one flow, totals first."""
+    if flow not in FLOWS:
+        raise InputError(f"flow {flow!r}: choose exports or imports")
+    plan = [CensusRequest(flow, month, "totals")]
+    for level in levels:
+        plan.extend(CensusRequest(flow, month, "detail", level, prefix) for prefix in _prefixes(level))
+    plan.extend(CensusRequest(flow, month, "names", level) for level in levels)
+    return plan

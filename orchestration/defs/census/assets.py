@@ -1,0 +1,181 @@
+"""Census trade ingest: one asset per flow, monthly partitions, raw.census_{exports,imports}."""
+
+from datetime import timedelta
+
+import dagster as dg
+from pydantic import Field
+
+from orchestration.census.checks import latest_rows, run_raw_checks
+from orchestration.census.ingest import FlowIngest, ingest_flow
+from orchestration.census.plan import DEFAULT_LEVELS, FLOWS, parse_levels
+from orchestration.core.errors import (
+    CensusKeyError,
+    CensusNoData,
+    CensusQueryError,
+    InputError,
+    LandingError,
+    ParseError,
+    StorageError,
+    Unreachable,
+)
+from orchestration.core.periods import add_months, month_range
+from orchestration.core.stopping import StopRequested
+from orchestration.defs.census.checks import raw_check_specs, to_check_result
+from orchestration.defs.partitions import monthly_partitions
+from orchestration.defs.resources import CensusApiResource, LandingResource, ProgressResource, WarehouseResource
+from orchestration.store.duckdb import connect
+
+# Census publishes a month about five weeks after it ends (FT-900): by the 10th of each month the
+# month before last should have been refreshed. Later than that, the UI shows the asset overdue.
+RELEASE_FRESHNESS = dg.FreshnessPolicy.cron(
+    deadline_cron="0 12 10 * *", lower_bound_delta=timedelta(days=9), timezone="America/New_York"
+)
+
+
+# Unreachable too: a refused connection or an unknown host fails fast, not after minutes of retries.
+PERMANENT = (
+    CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError, StopRequested, StorageError,
+    Unreachable,
+)  # fmt: skip
+
+
+class CensusIngestConfig(dg.Config):
+    source: str = Field(default="api", description="api: fetch what is not landed yet; replay: landing only")
+    levels: list[str] = Field(default=list(DEFAULT_LEVELS), description="HS levels of product detail")
+    refetch: bool = Field(default=False, description="fetch again even where a month is already landed")
+
+
+def _months(context: dg.AssetExecutionContext):
+    window = context.partition_time_window
+    return month_range(window.start.date(), add_months(window.end.date(), -1))
+
+
+def _preview(warehouse: WarehouseResource, flow: str, table: str, month) -> str:
+    con = connect(warehouse.resolved_path(), read_only=True)
+    try:
+        rows = con.execute(
+            f"""
+            select cty_code, cty_name, {"all_val_mo" if flow == "exports" else "gen_val_mo"} as value_usd
+            from {latest_rows(table, flow)}
+            where period = $month and comm_lvl = '-' and summary_lvl = 'DET' and cty_code <> '-'
+            order by value_usd desc limit 10
+            """,
+            {"month": month},
+        ).fetchall()
+    finally:
+        con.close()
+    lines = ["| code | partner | value ($M) |", "|---|---|---:|"]
+    lines += [f"| {code} | {name} | {value / 1e6:,.1f} |" for code, name, value in rows]
+    return "\n".join(lines)
+
+
+def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseResource, months):
+    key = dg.AssetKey(["raw", f"census_{flow}"])
+    table, names_table = f"census_{flow}", f"census_{flow}_commodity_names"
+    unknown = set().union(*(load.unknown_columns for load in stats.loads))
+    con = connect(warehouse.resolved_path(), read_only=True)
+    try:
+        outcomes = run_raw_checks(con, flow, months, unknown)
+    finally:
+        con.close()
+    if unknown:
+        context.log.warning(f"{flow}: Census sent columns we do not store: {', '.join(sorted(unknown))}")
+    span = f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})"
+    latest_rows_count = next(o.metadata["rows"] for o in outcomes if o.name == "rows_present")
+    yield dg.MaterializeResult(
+        asset_key=key,
+        metadata={
+            "dagster/row_count": latest_rows_count,
+            "rows_added": stats.rows.get(table, 0),
+            "dagster/table_name": f"warehouse.raw.{table}",
+            "months": span,
+            "requests_made": stats.requests_made,
+            "requests_reused_from_landing": stats.requests_reused,
+            "bytes_landed": stats.bytes_landed,
+            "unknown_api_columns": ", ".join(sorted(unknown)) or "none",
+            "top_partners_last_month": dg.MetadataValue.md(_preview(warehouse, flow, table, months[-1])),
+        },
+        check_results=[to_check_result(key, outcome) for outcome in outcomes],
+    )
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["raw", names_table]),
+        metadata={"rows_added": stats.rows.get(names_table, 0), "dagster/table_name": f"warehouse.raw.{names_table}"},
+    )
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["raw", f"census_{flow}_vintages"]),
+        metadata={
+            "new_vintages": ", ".join(f"{ld.month} v{ld.vintage}" for ld in stats.loads if ld.vintage) or "none",
+            "months_unchanged": sum(load.unchanged for load in stats.loads),
+        },
+    )
+
+
+def _census_assets(flow: str) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["raw", f"census_{flow}"])
+    names_key = dg.AssetKey(["raw", f"census_{flow}_commodity_names"])
+    classification = "Schedule B" if flow == "exports" else "HTS"
+
+    @dg.multi_asset(
+        name=f"census_{flow}",
+        specs=[
+            dg.AssetSpec(
+                key,
+                description=(
+                    f"U.S. {flow} by partner and HS commodity from the Census international trade API "
+                    f"({flow}/hs): landed as gzip JSON, loaded into raw.census_{flow} one month per transaction."
+                ),
+                group_name="census",
+                kinds={"duckdb", "python"},
+                freshness_policy=RELEASE_FRESHNESS,
+            ),
+            dg.AssetSpec(
+                names_key,
+                description=f"{classification} commodity descriptions, landed with the {flow} of the same month.",
+                group_name="census",
+                kinds={"duckdb", "python"},
+            ),
+            dg.AssetSpec(
+                dg.AssetKey(["raw", f"census_{flow}_vintages"]),
+                description=f"Every loaded state (vintage) of each {flow} month: when, and which responses.",
+                group_name="census",
+                kinds={"duckdb", "python"},
+            ),
+        ],
+        partitions_def=monthly_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool="warehouse",
+        # Census outages outlast the client's own retries now and then; a retry resumes from the
+        # landing zone, so only the requests still missing are made again.
+        retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
+        check_specs=raw_check_specs(key),
+    )
+    def _assets(
+        context: dg.AssetExecutionContext,
+        config: CensusIngestConfig,
+        census: CensusApiResource,
+        landing: LandingResource,
+        warehouse: WarehouseResource,
+        progress: ProgressResource,
+    ):
+        months = _months(context)
+        try:
+            stats = ingest_flow(
+                flow,
+                months,
+                source=config.source,
+                levels=parse_levels(config.levels),
+                store=landing.store(),
+                warehouse_path=warehouse.resolved_path(),
+                client=census.client() if config.source == "api" else None,
+                refetch=config.refetch,
+                progress=progress.reporter(),
+            )
+        except PERMANENT as error:
+            # Trying again cannot help (a bad key, a rejected query, a month not out yet): fail now.
+            raise dg.Failure(description=str(error), allow_retries=False) from error
+        yield from _materializations(context, flow, stats, warehouse, months)
+
+    return _assets
+
+
+census_exports, census_imports = (_census_assets(flow) for flow in FLOWS)

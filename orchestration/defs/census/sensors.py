@@ -1,0 +1,35 @@
+"""Newly published Census months, found by asking the API."""
+
+from datetime import date
+
+import dagster as dg
+
+from orchestration.census.calendar import months_to_request
+from orchestration.census.ingest import month_published
+from orchestration.defs.census.jobs import census_monthly_job
+from orchestration.defs.resources import CensusApiResource
+
+INGEST_KEYS = (dg.AssetKey(["raw", "census_exports"]), dg.AssetKey(["raw", "census_imports"]))
+
+
+def _latest_loaded(instance: dg.DagsterInstance) -> date | None:
+    latest = []
+    for key in INGEST_KEYS:
+        partitions = instance.get_materialized_partitions(key)
+        if not partitions:
+            return None
+        latest.append(max(partitions))
+    return date.fromisoformat(min(latest))
+
+
+@dg.sensor(
+    job=census_monthly_job,
+    minimum_interval_seconds=6 * 3600,
+    description="Asks Census for months newer than the latest loaded one and requests each that is published.",
+)
+def census_release_sensor(context: dg.SensorEvaluationContext, census: CensusApiResource):
+    client = census.client()
+    months = months_to_request(_latest_loaded(context.instance), date.today(), lambda m: month_published(client, m))
+    if not months:
+        return dg.SkipReason("no newly published Census month")
+    return [dg.RunRequest(partition_key=m.isoformat(), run_key=f"census-release-{m:%Y-%m}") for m in months]

@@ -1,0 +1,87 @@
+"""The serving copy and the report: the last assets in the graph, read by analysts and BI tools."""
+
+import base64
+
+import dagster as dg
+from pydantic import Field
+
+from orchestration.core.settings import Settings
+from orchestration.core.stopping import check_stop
+from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
+from orchestration.defs.resources import ServingResource, WarehouseResource
+from orchestration.publish.report import render
+from orchestration.publish.serving import publish
+from orchestration.store.targets import WarehouseTarget
+
+SERVING = dg.AssetKey(["serving", "warehouse_copy"])
+
+
+def _marts(*assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
+    return [key for assets_def in assets for key in assets_def.keys if key.path[0] == "marts"]
+
+
+@dg.asset(
+    key=SERVING,
+    deps=_marts(trade_dbt_models, tariff_dbt_models),
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    pool="warehouse",
+    description=(
+        "The marts copied to SERVING_PATH in DuckDB 1.4-readable storage, swapped in atomically, "
+        "and exported as Parquet beside it. Analysts and BI tools read this, never the warehouse."
+    ),
+)
+def serving_copy(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
+) -> dg.MaterializeResult:
+    check_stop("before publishing: the marts are rebuilt; the serving copy is the previous one (run: publish)")
+    version = Settings.from_env().serving_storage_version
+    target = WarehouseTarget.from_env(warehouse.resolved_path())
+    if target.kind != "local":
+        # A shared warehouse (MotherDuck, DuckLake) is read in place by BI tools: no copy to make.
+        context.log.info(f"WAREHOUSE_TARGET={target.kind}: readers use {target.describe()} directly")
+        return dg.MaterializeResult(
+            metadata={"skipped": f"WAREHOUSE_TARGET={target.kind}", "read_from": target.describe()}
+        )
+    result = publish(
+        warehouse.resolved_path(), serving.resolved_path(), storage_version=version, replace_other=serving.replace_other
+    )
+    table = "\n".join(f"| {name} | {rows:,} |" for name, rows in result.tables.items())
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(result.path),
+            "parquet": str(result.parquet_dir),
+            "storage_version": result.storage_version,
+            "bytes": result.bytes,
+            # incremental: started from the previous copy, replacing only the months dbt rewrote
+            "incremental": result.incremental,
+            "dagster/row_count": sum(result.tables.values()),
+            "tables": dg.MetadataValue.md("| table | rows |\n|---|---:|\n" + table),
+        }
+    )
+
+
+class ReportConfig(dg.Config):
+    partner: str = Field(default="5880", description="Census Schedule C code of the partner to chart (5880 = Japan)")
+
+
+@dg.asset(
+    key=dg.AssetKey(["serving", "report"]),
+    deps=[SERVING],
+    group_name="publish",
+    kinds={"python"},
+    description="PNG charts and one HTML page under REPORTS_DIR: balance, top products, tariff rates.",
+)
+def report(context: dg.AssetExecutionContext, config: ReportConfig, serving: ServingResource) -> dg.MaterializeResult:
+    kind = WarehouseTarget.from_env(serving.resolved_path()).kind
+    if kind != "local":
+        # The charts read the serving copy, which only the local target has.
+        return dg.MaterializeResult(metadata={"skipped": f"WAREHOUSE_TARGET={kind}: no serving copy to chart"})
+    made = render(serving.resolved_path(), serving.resolved_reports_dir(), config.partner)
+    metadata = {"page": str(made.page), "partner": made.partner_name}
+    for title, png in made.charts.items():
+        encoded = base64.b64encode(png.read_bytes()).decode()
+        metadata[title.lower().replace(" ", "_")] = dg.MetadataValue.md(f"![{title}](data:image/png;base64,{encoded})")
+    if made.notes:
+        metadata["notes"] = "; ".join(made.notes)
+    return dg.MaterializeResult(metadata=metadata)

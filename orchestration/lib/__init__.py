@@ -1,1 +1,0 @@
-"""Pure Python building blocks (no Dagster import): API clients, parsing, landing, loading."""

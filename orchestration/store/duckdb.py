@@ -1,0 +1,78 @@
+"""Connections to the warehouse and transactions on them: one place that opens the file (or the
+shared target), names a lock or a missing file in one line, and rolls a failed write back."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import duckdb
+
+from orchestration.core.errors import WarehouseBusy, WarehouseError
+from orchestration.core.settings import duckdb_config
+from orchestration.store.targets import WarehouseTarget
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a clear one-line error when it is locked or cannot be created.
+
+    With WAREHOUSE_TARGET=motherduck or ducklake the warehouse is that shared database instead,
+    and `path` only names the local writer lock (see lib/targets.py)."""
+    path = Path(path)
+    target = WarehouseTarget.from_env(path)
+    if target.kind != "local":
+        return target.open(read_only=read_only)
+    if read_only and not path.exists():
+        raise WarehouseError(f"warehouse {path} does not exist yet: run `trade-warehouse demo` or `refresh` first")
+    if not read_only:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise WarehouseError(f"cannot create the warehouse folder {path.parent}: {error.strerror}") from None
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=duckdb_config())
+    except duckdb.IOException as error:
+        message = str(error)
+        if "lock" in message.lower():
+            holder = re.search(r"PID (\d+)", message)
+            by = f" (process {holder.group(1)})" if holder else ""
+            raise WarehouseBusy(
+                f"warehouse {path} is busy: another process{by} is writing it; try again when it finishes"
+            ) from None
+        raise WarehouseError(f"cannot open warehouse {path}: {message.splitlines()[0]}") from None
+    except duckdb.Error as error:
+        raise WarehouseError(f"cannot open warehouse {path}: {str(error).splitlines()[0]}") from None
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """begin ... commit, or rollback on any failure. A failed write (a full disk) may have ended
+    the transaction already: then the rollback's own complaint must not hide the real cause."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.execute("rollback")
+        raise
+
+
+def table_row_counts(path: Path, schemas: tuple[str, ...] = ("staging", "marts")) -> dict[str, int]:
+    """`schema.table` -> rows, for the tables (not views) of the given schemas."""
+    con = connect(path, read_only=True)
+    try:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in (select unnest($schemas::varchar[]))",
+            {"schemas": list(schemas)},
+        ).fetchall()
+        # Identifiers come from DuckDB's own catalog, quoted.
+        return {
+            f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+            for schema, table in tables
+        }
+    finally:
+        con.close()
