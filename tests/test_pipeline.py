@@ -12,7 +12,7 @@ from conftest import DEMO_MONTHS, TEST_KEY
 from helpers import snapshot
 
 from orchestration.app.bench import fingerprints
-from orchestration.app.runner import ASSETS, SAMPLE_LEVELS, RefreshRequest, refresh
+from orchestration.app.runner import SAMPLE_LEVELS, RefreshRequest, job_definition, refresh, refresh_selection
 from orchestration.census.landing import LandingStore
 from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
 from orchestration.devdata.published import PUBLISHED_2017
@@ -167,9 +167,7 @@ def test_one_partition_materializes_end_to_end_from_the_api(tmp_path):
     config = {"source": "api", "levels": ["HS2"], "refetch": False}
     with CensusTestServer([march], key=TEST_KEY) as server:
         resources["census"] = CensusApiResource(base_url=server.base_url, backoff_factor=0)
-        result = dg.materialize(
-            ASSETS,
-            resources=resources,
+        result = job_definition("census_monthly", resources).execute_in_process(
             partition_key="2017-03-01",
             run_config={"ops": {"census_exports": {"config": config}, "census_imports": {"config": config}}},
         )
@@ -296,3 +294,32 @@ def test_the_demo_has_a_tariff_schedule_and_compares_statutory_with_collected(de
         ).fetchall()
     )
     assert reasons[None] > 0 and reasons["no_hts_line_in_force"] > 0
+
+
+TARIFF_MODELS = {"stg_hts__lines", "stg_hts__releases", "int_hts__lines_resolved", "fct_tariff_rates",
+                 "fct_chapter99_measures", "fct_effective_tariff_monthly",
+                 "hts_release_dates", "hts_chapter99_families", "hts_census_units"}  # with their seeds  # fmt: skip
+
+
+def test_the_cli_runs_the_ui_jobs_with_the_same_assets(demo_warehouse, isolated_env, sample_landing):
+    """A CLI refresh is the census_monthly run the UI's schedule would make (its whole selection
+    once a tariff schedule is loaded), then the publish run the UI's sensor would make."""
+    import shutil
+
+    warehouse = isolated_env / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, warehouse)
+    refresh(
+        RefreshRequest(months=[date(2017, 5, 1)], source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_landing,
+                       warehouse_path=warehouse),
+        show_progress=False,
+    )  # fmt: skip
+    runs = list(reversed(dg.DagsterInstance.get().get_runs()))  # newest first: oldest first
+    assert [run.job_name for run in runs] == ["census_monthly", "publish"]
+    assert not runs[0].asset_selection and not runs[1].asset_selection  # each job whole, not a subset
+    assert runs[0].tags["dagster/partition"] == "2017-05-01"
+    # without a tariff schedule the one difference: the tariff marts are left out
+    ui_job = job_definition("census_monthly", default_resources())
+    tariff_keys = {key for key in ui_job.asset_layer.executable_asset_keys if key.path[-1] in TARIFF_MODELS}
+    assert tariff_keys and set(refresh_selection(ui_job, isolated_env / "none.duckdb")) == (
+        ui_job.asset_layer.executable_asset_keys - tariff_keys
+    )

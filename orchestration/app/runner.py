@@ -1,7 +1,9 @@
-"""Run the code location's assets in-process for a range of months (what the CLI drives).
+"""Run the code location's jobs in process (what the CLI drives).
 
-The same asset definitions as in the Dagster UI; the range goes in as one partition-range run,
-so ingest loads month by month and dbt builds the whole window once.
+The very job definitions the Dagster UI runs (defs/<system>/jobs.py), with the run requests their
+schedules and sensors make; only the resources differ (a progress bar, paths given by a test or
+the benchmark). A refresh is the census_monthly run, then the publish run, as in the UI where
+the publish_after_refresh sensor follows every successful refresh.
 """
 
 import contextlib
@@ -23,17 +25,18 @@ from orchestration.core.periods import month_range
 from orchestration.core.settings import Settings
 from orchestration.core.stopping import Stopped, check_stop, stop_requested
 from orchestration.defs.census.assets import census_exports, census_imports
+from orchestration.defs.census.jobs import census_monthly_job, refresh_run_request
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.hts.assets import hts_release
+from orchestration.defs.hts.jobs import hts_release_job
 from orchestration.defs.partitions import hts_release_partitions
 from orchestration.defs.publish.assets import report, serving_copy
+from orchestration.defs.publish.jobs import publish_job
 from orchestration.defs.resources import LandingResource, ServingResource, WarehouseResource, default_resources
 
-# The tariff marts come after the Census ones (the effective tariff mart reads the months just
-# loaded); publishing comes last.
 PUBLISH_ASSETS = (serving_copy, report)
-ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models, *PUBLISH_ASSETS)
-TARIFF_ASSETS = (hts_release, tariff_dbt_models, *PUBLISH_ASSETS)
+ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models, hts_release, *PUBLISH_ASSETS)
+JOBS = (census_monthly_job, hts_release_job, publish_job)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -109,8 +112,24 @@ def _root_cause(result: dg.ExecuteInProcessResult) -> str:
     return "the run failed (see the Dagster event log)"
 
 
-def _run(assets, *, resources, run_config, tags=None, partition_key=None, instance=None) -> dg.ExecuteInProcessResult:
-    """One in-process run of `assets`: dead runs reaped first, the pool waited for within
+def job_definition(name: str, resources: dict[str, object]) -> dg.JobDefinition:
+    """The code location's job `name`, with these resources bound."""
+    return dg.Definitions(assets=ASSETS, jobs=JOBS, resources=resources).resolve_job_def(name)
+
+
+def refresh_selection(job: dg.JobDefinition, warehouse_path: Path) -> list[dg.AssetKey] | None:
+    """What a refresh materializes of census_monthly: all of it, except the tariff marts while no
+    tariff schedule is loaded (they would have nothing to compare). None: the whole job."""
+    if _has_tariffs(warehouse_path):
+        return None
+    return sorted(job.asset_layer.executable_asset_keys - set(tariff_dbt_models.keys))
+
+
+def _run(
+    job_name: str, *, resources, request: dg.RunRequest | None = None, run_config=None, asset_selection=None,
+    instance=None,
+) -> dg.ExecuteInProcessResult:  # fmt: skip
+    """One in-process run of a job: dead runs reaped first, the pool waited for within
     WAREHOUSE_POOL_WAIT, the run itself in a worker thread so that a signal stops it at a safe
     point (see runs.py). A failure raises one line; a stop raises Stopped."""
     check_stop("before the run started; nothing was written")
@@ -118,14 +137,16 @@ def _run(assets, *, resources, run_config, tags=None, partition_key=None, instan
     pool_wait = Settings.from_env().pool_wait
     reap_dead_runs(instance)
     wait_for_pool(instance, pool_wait)
-    tags = {**(tags or {}), **process_tags()}
+    job = job_definition(job_name, resources)
+    tags = {**(request.tags if request else {}), **process_tags()}
+    run_config = {**(request.run_config if request else {}), **(run_config or {}), **QUIET_LOGS}
 
     def work() -> dg.ExecuteInProcessResult:
         # dbt's own console output goes to the run's event log, not the terminal.
         with contextlib.redirect_stdout(io.StringIO()):
-            return dg.materialize(
-                assets, resources=resources, run_config=run_config, tags=tags, partition_key=partition_key,
-                instance=instance, raise_on_error=False,
+            return job.execute_in_process(
+                run_config=run_config, instance=instance, partition_key=request.partition_key if request else None,
+                tags=tags, asset_selection=asset_selection, raise_on_error=False,
             )  # fmt: skip
 
     result = supervise(instance, tags, work, pool_wait=pool_wait)
@@ -142,25 +163,24 @@ def _run(assets, *, resources, run_config, tags=None, partition_key=None, instan
 
 
 def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.ExecuteInProcessResult:
-    """Ingest the months for both flows and build the dbt models; WarehouseError on failure."""
+    """Ingest the months for both flows and build the dbt models (census_monthly), then publish;
+    WarehouseError on failure. Returns the census_monthly run."""
     if request.months != month_range(request.months[0], request.months[-1]):
         raise ValueError("a refresh covers consecutive months (it runs as one partition range)")
     resources = _resources(request.warehouse_path, request.landing_dir)
-    ingest_config = {"source": request.source, "levels": list(request.levels), "refetch": request.refetch}
-    run_config = {
-        "ops": {"census_exports": {"config": ingest_config}, "census_imports": {"config": ingest_config}},
-        **QUIET_LOGS,
-    }
-    tags = {
-        "dagster/asset_partition_range_start": request.months[0].isoformat(),
-        "dagster/asset_partition_range_end": request.months[-1].isoformat(),
-    }
+    run_request = refresh_run_request(
+        request.months[0], request.months[-1], source=request.source, levels=request.levels, refetch=request.refetch
+    )
+    selection = refresh_selection(
+        job_definition(census_monthly_job.name, resources), resources["warehouse"].resolved_path()
+    )
     total = len(request.months) * len(FLOWS) * steps_per_month(request.levels)
-    # Without a tariff schedule loaded the tariff marts have nothing to compare: skip their dbt run.
-    assets = [a for a in ASSETS if a is not tariff_dbt_models or _has_tariffs(resources["warehouse"].resolved_path())]
     with tqdm(total=total, desc="refresh", unit="step", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
-        return _run(assets, resources=resources, run_config=run_config, tags=tags)
+        result = _run(census_monthly_job.name, resources=resources, request=run_request, asset_selection=selection)
+        bar.set_description("publish")
+        _run(publish_job.name, resources=resources)
+    return result
 
 
 def guard_demo_warehouse(path: Path) -> None:
@@ -259,12 +279,14 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
     with tqdm(total=1, desc=f"tariffs {release}", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
         result = _run(
-            TARIFF_ASSETS,
+            hts_release_job.name,
             resources=resources,
-            run_config={"ops": {"hts_release": {"config": config}}, **QUIET_LOGS},
-            partition_key=release,
+            request=dg.RunRequest(partition_key=release),
+            run_config={"ops": {"hts_release": {"config": config}}},
             instance=instance,
         )
+        bar.set_description("publish")
+        _run(publish_job.name, resources=resources, instance=instance)
     return release, result
 
 
@@ -273,4 +295,4 @@ def publish_now(*, replace_other: bool = False) -> dg.ExecuteInProcessResult:
     resources = _resources(None, None)
     if replace_other:
         resources["serving"] = ServingResource(replace_other=True)
-    return _run(PUBLISH_ASSETS, resources=resources, run_config=QUIET_LOGS)
+    return _run(publish_job.name, resources=resources)

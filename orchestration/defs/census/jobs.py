@@ -1,12 +1,45 @@
-"""The Census refresh job: ingest both flows for a range of months, then build the dbt models."""
+"""The Census refresh job, defined once: ingest both flows for a range of months, build the Census
+marts, then the tariff marts (the effective tariff mart reads the months just loaded). Schedules,
+sensors and the CLI all ask for a refresh through `refresh_run_request`."""
+
+from datetime import date
 
 import dagster as dg
 
+from orchestration.census.plan import DEFAULT_LEVELS
+from orchestration.defs.census.assets import census_exports, census_imports
+from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.partitions import monthly_partitions
+
+INGEST_OPS = ("census_exports", "census_imports")
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 census_monthly_job = dg.define_asset_job(
     "census_monthly",
-    selection=dg.AssetSelection.groups("census", "staging", "marts"),
+    selection=dg.AssetSelection.assets(census_exports, census_imports, trade_dbt_models, tariff_dbt_models),
     partitions_def=monthly_partitions,
-    description="Ingest Census exports and imports for the partition's months, then build the dbt models.",
+    description=(
+        "Ingest Census exports and imports for the partition's months, then build the Census marts "
+        "and the tariff marts."
+    ),
 )
+
+
+def refresh_run_request(
+    first: date,
+    last: date,
+    *,
+    source: str = "api",
+    levels: tuple[str, ...] = DEFAULT_LEVELS,
+    refetch: bool = False,
+    run_key: str | None = None,
+) -> dg.RunRequest:
+    """The run of census_monthly_job for the months first..last: one partition, or one range run
+    (ingest loads month by month, dbt builds the window once)."""
+    config = {"config": {"source": source, "levels": list(levels), "refetch": refetch}}
+    run_config = {"ops": {op: config for op in INGEST_OPS}}
+    if first == last:
+        return dg.RunRequest(partition_key=first.isoformat(), run_key=run_key, run_config=run_config)
+    return dg.RunRequest(
+        run_key=run_key, run_config=run_config, tags={RANGE_START: first.isoformat(), RANGE_END: last.isoformat()}
+    )

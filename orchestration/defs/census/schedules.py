@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.census.calendar import annual_revision_range, scheduled_month
-from orchestration.defs.census.jobs import census_monthly_job
+from orchestration.defs.census.jobs import census_monthly_job, refresh_run_request
 
 
 @dg.schedule(
@@ -14,7 +14,7 @@ from orchestration.defs.census.jobs import census_monthly_job
 )
 def census_monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     month = scheduled_month(context.scheduled_execution_time.date())
-    return dg.RunRequest(partition_key=month.isoformat(), run_key=f"scheduled-{month:%Y-%m}")
+    return refresh_run_request(month, month, run_key=f"scheduled-{month:%Y-%m}")
 
 
 @dg.schedule(
@@ -28,12 +28,4 @@ def census_monthly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
 )
 def census_annual_revision_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     first, last = annual_revision_range(context.scheduled_execution_time.date())
-    refetch = {"config": {"refetch": True}}
-    return dg.RunRequest(
-        run_key=f"annual-revision-{first.year + 3}",
-        run_config={"ops": {"census_exports": refetch, "census_imports": refetch}},
-        tags={
-            "dagster/asset_partition_range_start": first.isoformat(),
-            "dagster/asset_partition_range_end": last.isoformat(),
-        },
-    )
+    return refresh_run_request(first, last, refetch=True, run_key=f"annual-revision-{first.year + 3}")

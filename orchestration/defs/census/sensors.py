@@ -6,7 +6,7 @@ import dagster as dg
 
 from orchestration.census.calendar import months_to_request
 from orchestration.census.ingest import month_published
-from orchestration.defs.census.jobs import census_monthly_job
+from orchestration.defs.census.jobs import census_monthly_job, refresh_run_request
 from orchestration.defs.resources import CensusApiResource
 
 INGEST_KEYS = (dg.AssetKey(["raw", "census_exports"]), dg.AssetKey(["raw", "census_imports"]))
@@ -32,4 +32,4 @@ def census_release_sensor(context: dg.SensorEvaluationContext, census: CensusApi
     months = months_to_request(_latest_loaded(context.instance), date.today(), lambda m: month_published(client, m))
     if not months:
         return dg.SkipReason("no newly published Census month")
-    return [dg.RunRequest(partition_key=m.isoformat(), run_key=f"census-release-{m:%Y-%m}") for m in months]
+    return [refresh_run_request(m, m, run_key=f"census-release-{m:%Y-%m}") for m in months]
