@@ -196,16 +196,13 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
 def _extension_or_skip(*names: str) -> None:
     import duckdb
 
-    con = duckdb.connect()
-    try:
+    with duckdb.connect() as con:
         for name in names:
             try:
                 con.execute(f"install {name}")
                 con.execute(f"load {name}")
             except duckdb.Error as error:
                 pytest.skip(f"DuckDB's {name} extension cannot be installed here: {str(error).splitlines()[0]}")
-    finally:
-        con.close()
 
 
 def test_a_ducklake_warehouse_with_its_catalog_in_postgres(postgres, tmp_path, monkeypatch):

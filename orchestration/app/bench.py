@@ -242,15 +242,12 @@ def target_query_timings(serving: Path, level: str, first: date, last: date, rep
 
 def fingerprints(database: Path) -> dict[str, tuple]:
     """Rows and a hash of the content of every mart: equal in the warehouse and its serving copy."""
-    con = duckdb.connect(str(database), read_only=True)
-    try:
+    with duckdb.connect(str(database), read_only=True) as con:
         tables = con.execute("select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()
         return {
             table: con.execute(f'select count(*), sum(hash(t)) from marts."{table}" as t').fetchone()
             for (table,) in tables
         }
-    finally:
-        con.close()
 
 
 def cookbook_timings(serving: Path, repeat: int = 5) -> dict[str, float]:
@@ -278,8 +275,7 @@ def cookbook_timings(serving: Path, repeat: int = 5) -> dict[str, float]:
 
 def mart_facts(warehouse: Path) -> dict:
     """What the backfill built, for the test: months, and the world total checked against raw."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         months = con.execute("select count(distinct period) from marts.fct_bilateral_balance_monthly").fetchone()[0]
         mart = con.execute(
             "select sum(exports_usd) from marts.fct_bilateral_balance_monthly where partner_code = '-'"
@@ -288,8 +284,6 @@ def mart_facts(warehouse: Path) -> dict:
             "select sum(all_val_mo) from raw.census_exports where cty_code = '-' and comm_lvl = '-'"
         ).fetchone()[0]
         rows = con.execute("select count(*) from marts.fct_trade_monthly").fetchone()[0]
-    finally:
-        con.close()
     return {"months": months, "world_exports_usd": int(mart), "raw_world_exports_usd": int(raw), "trade_rows": rows}
 
 

@@ -139,11 +139,8 @@ def cmd_refresh(args: argparse.Namespace) -> None:
             RefreshRequest(months=months, source=args.source, levels=levels, refetch=args.refetch),
             show_progress=not args.no_progress,
         )
-    con = _connect_read_only(Settings.from_env())
-    try:
+    with _connect_read_only(Settings.from_env()) as con:
         print(refresh_summary(con, months))
-    finally:
-        con.close()
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -174,11 +171,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
             RefreshRequest(months=months, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_dir),
             show_progress=progress,
         )
-    con = _connect_read_only(settings)
-    try:
+    with _connect_read_only(settings) as con:
         name, rows = partner_year_table(con, DEMO_PARTNER, DEMO_YEAR)
-    finally:
-        con.close()
     print(format_partner_year(name, DEMO_YEAR, rows))
     print(
         "\nThe country totals of Canada, Mexico, China, Japan, Germany and South Korea are the published\n"
@@ -215,11 +209,8 @@ def cmd_tariffs(args: argparse.Namespace) -> None:
             ),
             show_progress=not args.no_progress,
         )
-    con = _connect_read_only(Settings.from_env())
-    try:
+    with _connect_read_only(Settings.from_env()) as con:
         print(tariff_summary(con, release))
-    finally:
-        con.close()
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
@@ -262,11 +253,8 @@ def cmd_status(args: argparse.Namespace) -> None:
     from orchestration.publish.text import flow_status, format_status
 
     settings = Settings.from_env()
-    con = _connect_for_reading(settings, args.warehouse)
-    try:
+    with _connect_for_reading(settings, args.warehouse) as con:
         print(format_status(flow_status(con, date.today())))
-    finally:
-        con.close()
     if build := unfinished_build(settings.warehouse_path):
         print(f"marts    {build}")
 
@@ -275,18 +263,15 @@ def cmd_sql(args: argparse.Namespace) -> None:
     import duckdb
 
     settings = Settings.from_env()
-    con = _connect_for_reading(settings, args.warehouse)
     if args.warehouse and (build := unfinished_build(settings.warehouse_path)):
         print(f"warning: {build}", file=sys.stderr)
-    try:
-        relation = con.sql(args.query)
-        if relation is None:
-            return
-        relation.show(max_rows=args.max_rows, max_width=200)
-    except duckdb.Error as error:
-        raise WarehouseError(f"query failed: {str(error).splitlines()[0]}") from None
-    finally:
-        con.close()
+    with _connect_for_reading(settings, args.warehouse) as con:
+        try:
+            relation = con.sql(args.query)
+            if relation is not None:
+                relation.show(max_rows=args.max_rows, max_width=200)
+        except duckdb.Error as error:
+            raise WarehouseError(f"query failed: {str(error).splitlines()[0]}") from None
 
 
 COMMANDS = {

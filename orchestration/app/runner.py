@@ -83,16 +83,13 @@ def _has_tariffs(warehouse_path: Path) -> bool:
 
     if not warehouse_path.exists():
         return False
-    con = connect(warehouse_path, read_only=True)
-    try:
+    with connect(warehouse_path, read_only=True) as con:
         return bool(
             con.execute(
                 "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'hts_lines' "
                 "and estimated_size > 0"
             ).fetchone()[0]
         )
-    finally:
-        con.close()
 
 
 def _root_cause(result: dg.ExecuteInProcessResult) -> str:
@@ -189,8 +186,7 @@ def guard_demo_warehouse(path: Path) -> None:
 
     if not path.exists():
         return
-    con = connect(path, read_only=True)
-    try:
+    with connect(path, read_only=True) as con:
         tables = {
             row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
         }
@@ -198,8 +194,6 @@ def guard_demo_warehouse(path: Path) -> None:
         for flow in FLOWS:
             if f"census_{flow}" in tables:
                 held += con.execute(f"select count(*) from raw.census_{flow} where _source <> 'sample'").fetchone()[0]
-    finally:
-        con.close()
     if held:
         raise WarehouseError(
             f"{path} holds Census API data; the demo would overwrite 2017 with sample data. "

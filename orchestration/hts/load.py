@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from orchestration.core.errors import ParseError
 from orchestration.hts.landing import HtsLandedEntry, HtsLandingStore
 from orchestration.hts.rates import Rate, parse_rate, parse_special
+from orchestration.store.duckdb import transaction
 
 PARSER_VERSION = 1
 META = "_source VARCHAR, _landed_file VARCHAR, _vintage TIMESTAMP, _loaded_at TIMESTAMP"
@@ -102,8 +103,7 @@ def load_release(
 ) -> int:
     """Replace one release's lines, in one transaction; returns the rows loaded."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from raw.hts_lines where release = $release", {"release": release})
         offset = 0
         for entry in entries:
@@ -135,10 +135,6 @@ def load_release(
         if without_number:
             raise ParseError(f"HTS release {release}: {without_number} rows without htsno (not HTS JSON rows)")
         _check_shrink(con, release, max_shrink)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return loaded
 
 
@@ -146,8 +142,7 @@ def load_release_list(con, store: HtsLandingStore, entry: HtsLandedEntry) -> int
     """Upsert the releases named in a landed releaseList answer."""
     path = str(store.verify(entry))
     columns = {"name": "VARCHAR", "description": "VARCHAR", "status": "VARCHAR", "releaseStartDate": "VARCHAR"}
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute(
             "create or replace temp table _releases as select * from read_json($path, format='array', columns=$c)",
             {"path": path, "c": columns},
@@ -164,10 +159,6 @@ def load_release_list(con, store: HtsLandingStore, entry: HtsLandedEntry) -> int
         )
         count = con.execute("select count(*) from _releases").fetchone()[0]
         con.execute("drop table _releases")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return count
 
 

@@ -150,8 +150,7 @@ def ingest_release(
     check_stop(f"before loading HTS release {release}: the tariff tables are as they were")
     entries = store.entries_to_load(release)
     stats.origin = entries[0].source
-    con = connect(warehouse_path)
-    try:
+    with connect(warehouse_path) as con:
         ensure_hts_schema(con)
         release_list = store.latest_release_list()
         if release_list is not None:
@@ -163,6 +162,4 @@ def ingest_release(
             if known:
                 register_release(con, entries[0], known, given=bool(typed) and entries[0].source != "sample")
         stats.parse = parse_new_texts(con, release)
-    finally:
-        con.close()
     return stats

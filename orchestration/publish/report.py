@@ -149,8 +149,7 @@ def tariff_chart(con, partner: str, name: str, path: Path) -> Path | None:
 
 def render(serving: Path, folder: Path, partner: str = "5880") -> Report:
     folder.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(serving), read_only=True)
-    try:
+    with duckdb.connect(str(serving), read_only=True) as con:
         # A warehouse may hold a tariff schedule before any Census month: chart what exists.
         tables = {
             r[0] for r in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
@@ -177,8 +176,6 @@ def render(serving: Path, folder: Path, partner: str = "5880") -> Report:
             sources = sorted(
                 r[0] for r in con.execute("select distinct source from marts.fct_bilateral_balance_monthly").fetchall()
             )
-    finally:
-        con.close()
     report.page = _page(report, folder / f"report_{partner}.html", sources)
     return report
 

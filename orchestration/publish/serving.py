@@ -28,6 +28,7 @@ import duckdb
 
 from orchestration.core.errors import InputError, WarehouseBusy, WarehouseError, is_disk_full, write_failed
 from orchestration.core.settings import duckdb_config
+from orchestration.store.duckdb import transaction
 
 SCHEMA = "marts"
 STORAGE_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
@@ -293,12 +294,11 @@ def _copy_tables(con, result: Published, ledger: _Ledger | None) -> None:
         if months is None:
             con.execute(f"create or replace table {target} as from {source}")
         elif months:
-            con.execute("begin")
-            con.execute(f"delete from {target} where period in (select unnest($m::date[]))", {"m": months})
-            con.execute(
-                f"insert into {target} from {source} where period in (select unnest($m::date[]))", {"m": months}
-            )
-            con.execute("commit")
+            with transaction(con):  # a failure rolls back: the copy keeps its old months
+                con.execute(f"delete from {target} where period in (select unnest($m::date[]))", {"m": months})
+                con.execute(
+                    f"insert into {target} from {source} where period in (select unnest($m::date[]))", {"m": months}
+                )
         if ledger and months != []:
             result.replaced[table] = months
         if comment:

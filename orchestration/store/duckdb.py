@@ -62,8 +62,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 def table_row_counts(path: Path, schemas: tuple[str, ...] = ("staging", "marts")) -> dict[str, int]:
     """`schema.table` -> rows, for the tables (not views) of the given schemas."""
-    con = connect(path, read_only=True)
-    try:
+    with connect(path, read_only=True) as con:
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() "
             "where schema_name in (select unnest($schemas::varchar[]))",
@@ -74,5 +73,3 @@ def table_row_counts(path: Path, schemas: tuple[str, ...] = ("staging", "marts")
             f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
             for schema, table in tables
         }
-    finally:
-        con.close()

@@ -51,8 +51,7 @@ def _months(context: dg.AssetExecutionContext):
 
 
 def _preview(warehouse: WarehouseResource, flow: str, table: str, month) -> str:
-    con = connect(warehouse.resolved_path(), read_only=True)
-    try:
+    with connect(warehouse.resolved_path(), read_only=True) as con:
         rows = con.execute(
             f"""
             select cty_code, cty_name, {"all_val_mo" if flow == "exports" else "gen_val_mo"} as value_usd
@@ -62,8 +61,6 @@ def _preview(warehouse: WarehouseResource, flow: str, table: str, month) -> str:
             """,
             {"month": month},
         ).fetchall()
-    finally:
-        con.close()
     lines = ["| code | partner | value ($M) |", "|---|---|---:|"]
     lines += [f"| {code} | {name} | {value / 1e6:,.1f} |" for code, name, value in rows]
     return "\n".join(lines)
@@ -73,11 +70,8 @@ def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseReso
     key = dg.AssetKey(["raw", f"census_{flow}"])
     table, names_table = f"census_{flow}", f"census_{flow}_commodity_names"
     unknown = set().union(*(load.unknown_columns for load in stats.loads))
-    con = connect(warehouse.resolved_path(), read_only=True)
-    try:
+    with connect(warehouse.resolved_path(), read_only=True) as con:
         outcomes = run_raw_checks(con, flow, months, unknown)
-    finally:
-        con.close()
     if unknown:
         context.log.warning(f"{flow}: Census sent columns we do not store: {', '.join(sorted(unknown))}")
     span = f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})"

@@ -135,10 +135,7 @@ def tariff_dbt_models(
     """Tariff staging and marts, rebuilt whole: rate intervals span releases, and the effective
     tariff mart reads every loaded month."""
     progress.reporter().set_description("dbt build (tariffs)")
-    con = connect(warehouse.resolved_path())
-    try:
+    with connect(warehouse.resolved_path()) as con:
         # The HTS sources must exist even before any release is loaded.
         ensure_hts_schema(con)
-    finally:
-        con.close()
     yield from _run_dbt(context, dbt, warehouse, None)
