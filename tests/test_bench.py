@@ -9,9 +9,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from orchestration.app.bench import _flow_month
 from orchestration.census.landing import LandingStore
-from orchestration.devdata.bench_data import BenchShape, write_bench_landing
+from orchestration.devdata.bench_data import BenchShape, _flow_month, write_bench_landing
 
 KEYS = {
     "ingest_s", "ingest_floor_s", "ingest_vs_floor", "refresh_1y_s", "refresh_10y_s", "refresh_10y_vs_1y",

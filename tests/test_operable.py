@@ -494,3 +494,37 @@ def test_a_read_only_folder_is_not_called_missing(tmp_path, sample_landing, monk
         f"error: taking the writer lock: cannot write {folder / 'warehouse.duckdb.lock'}: Read-only file system: "
         f"make {folder} writable\n"
     )
+
+
+def test_a_typed_release_date_survives_the_next_release_list(tmp_path):
+    import json
+
+    from orchestration.hts.landing import FILE_PART, RELEASE_LIST, HtsLandingStore
+    from orchestration.hts.load import ensure_hts_schema, load_release_list, register_release
+
+    store = HtsLandingStore(tmp_path / "landing")
+    typed = store.land("2025HTSRev4", FILE_PART, url="file:x", body=b"[]", rows=0, source="hts_file",
+                       release_date="2025-08-01")  # fmt: skip
+    listed = [
+        {"name": "2025HTSRev4", "description": "Rev 4", "status": "archived", "releaseStartDate": "03/04/2025"},
+        {"name": "2025HTSRev5", "description": "Rev 5", "status": "current", "releaseStartDate": "03/12/2025"},
+    ]
+    answer = store.land(RELEASE_LIST, "releases", url="u", body=json.dumps(listed).encode(), rows=2, source="hts_api")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ensure_hts_schema(con)
+        register_release(con, typed, "2025-08-01", given=True)
+        load_release_list(con, store, answer)  # what every later tariff refresh does
+        rows = con.execute("select name, release_start_date::varchar, date_given from raw.hts_releases order by 1")
+        assert rows.fetchall() == [("2025HTSRev4", "2025-08-01", True), ("2025HTSRev5", "2025-03-12", None)]
+
+
+def test_each_dbt_build_clears_only_its_own_marker(tmp_path):
+    from orchestration.store import marts_state
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    marts_state.begin(warehouse, "census", "the marts for 2017-01 to 2017-03")
+    marts_state.begin(warehouse, "tariff", "the tariff marts")
+    marts_state.finish(warehouse, "tariff")  # a tariff load succeeds after a failed Census build
+    assert marts_state.unfinished(warehouse).startswith("the dbt build of the marts for 2017-01 to 2017-03 started")
+    marts_state.finish(warehouse, "census")
+    assert marts_state.unfinished(warehouse) is None

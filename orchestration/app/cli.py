@@ -1,7 +1,7 @@
 """`trade-warehouse`: the command line over the same Dagster assets the UI runs.
 
 Exit status 0 on success; on failure one line `error: <cause>` on stderr and status 1
-(2 for a malformed command line).
+(2 for a malformed command line; 130 or 143 for a refresh stopped by SIGINT or SIGTERM).
 """
 
 from __future__ import annotations
@@ -253,8 +253,13 @@ def cmd_status(args: argparse.Namespace) -> None:
     from orchestration.publish.text import flow_status, format_status
 
     settings = Settings.from_env()
+    import duckdb
+
     with _connect_for_reading(settings, args.warehouse) as con:
-        print(format_status(flow_status(con, date.today())))
+        try:
+            print(format_status(flow_status(con, date.today())))
+        except duckdb.Error as error:
+            raise WarehouseError(f"no Census months to report: {str(error).splitlines()[0]}") from None
     if build := unfinished_build(settings.warehouse_path):
         print(f"marts    {build}")
 

@@ -37,6 +37,7 @@ from orchestration.defs.resources import LandingResource, ServingResource, Wareh
 PUBLISH_ASSETS = (serving_copy, report)
 ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models, hts_release, *PUBLISH_ASSETS)
 JOBS = (census_monthly_job, hts_release_job, publish_job)
+BEFORE_PUBLISH = "before publishing: the warehouse is refreshed; the serving copy is the previous one (run: publish)"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -176,6 +177,7 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.Execut
         resources["progress"] = _BarProgress(bar)
         result = _run(census_monthly_job.name, resources=resources, request=run_request, asset_selection=selection)
         bar.set_description("publish")
+        check_stop(BEFORE_PUBLISH)
         _run(publish_job.name, resources=resources)
     return result
 
@@ -280,6 +282,7 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
             instance=instance,
         )
         bar.set_description("publish")
+        check_stop(BEFORE_PUBLISH)
         _run(publish_job.name, resources=resources, instance=instance)
     return release, result
 

@@ -15,6 +15,7 @@ stops honoured.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
@@ -26,11 +27,12 @@ from typing import TypeVar
 import dagster as dg
 
 from orchestration.core.errors import WarehouseBusy
-from orchestration.core.stopping import check_stop
+from orchestration.core.stopping import check_stop, request_stop
+from orchestration.defs.tags import CLI_PROCESS_TAG
 
 T = TypeVar("T")
 
-PROCESS_TAG = "trade_warehouse/process"
+PROCESS_TAG = CLI_PROCESS_TAG
 INVOCATION_TAG = "trade_warehouse/invocation"
 POOL = "warehouse"
 UNFINISHED = [
@@ -175,7 +177,9 @@ def supervise(
             run = instance.get_run_by_id(run_id)
             if run is not None and not run.is_finished:
                 instance.report_run_failed(run, str(error))
-            # a step that waits on the pool has written nothing: giving up here is safe
+            # a step that waits on the pool has written nothing: giving up here is safe, and the
+            # stop makes the step stop at its first safe point should it get the slot after all
+            request_stop(signal.SIGTERM)
             instance.event_log_storage.free_concurrency_slots_for_run(run_id)
             raise error
     if "error" in outcome:

@@ -1,7 +1,7 @@
 """HTTP client for the Census international trade API.
 
 Transport retries (429/5xx with Retry-After, connect and read failures) are urllib3's `Retry`
-(lib/http.py); this module adds what urllib3 cannot see: a body that is not the JSON Census promises.
+(core/http.py); this module adds what urllib3 cannot see: a body that is not the JSON Census promises.
 The API key travels only in the query string of the request itself; every URL, message and
 log line this module produces has it removed.
 """
@@ -122,7 +122,7 @@ class CensusClient(ApiClient):
             if KEY_PAGE.search(text[:4096]):
                 raise _key_error(f"answered HTTP {status} with an HTML page instead of data")
             # Any other page is an outage (maintenance, a proxy's error page): worth another try.
-            outage = f"the Census API is unavailable (HTTP {status}, {_page_title(body)})"
+            outage = f"the Census API is unavailable (HTTP {status}, {self.redact(_page_title(body))})"
             if status in RETRY_STATUSES:
                 raise CensusApiError(f"{outage} for {shown} after {self.max_retries} retries")
             raise BadBody(outage)

@@ -17,7 +17,7 @@ import duckdb
 from orchestration.census.landing import LandedEntry, LandingStore
 from orchestration.census.parse import Column, TableSpec, map_header, raw_tables, table_spec
 from orchestration.census.vintages import ensure_vintage_table, latest_files, loaded_files, record_vintage
-from orchestration.core.errors import LandingError, ParseError, WarehouseError, is_disk_full
+from orchestration.core.errors import LandingError, ParseError, is_disk_full
 from orchestration.core.failpoints import failpoint
 from orchestration.core.periods import month_key
 from orchestration.store.duckdb import transaction
@@ -213,6 +213,8 @@ def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[Landed
             {**parameters, "loaded_at": loaded_at},
         ).fetchone()[0]
     except duckdb.IOException as error:
+        if is_disk_full(error):
+            raise  # the caller names the warehouse file and the remedy
         raise _unreadable(where, error) from None
     except duckdb.InvalidInputException as error:
         if "top-level JSON array" in str(error) or "Malformed JSON" in str(error):
@@ -224,9 +226,7 @@ def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[Landed
     load.files += len(entries)
 
 
-def _unreadable(where: str, error: duckdb.Error) -> WarehouseError:
-    if is_disk_full(error):
-        return WarehouseError(f"loading {where}: the disk is full: {str(error).splitlines()[0]}")
+def _unreadable(where: str, error: duckdb.Error) -> LandingError:
     reason = str(error).splitlines()[0].split("Error: ", 1)[-1]
     return LandingError(
         f"the landed response {where} cannot be read as a gzip JSON table ({reason}); "

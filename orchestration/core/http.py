@@ -100,7 +100,6 @@ class ApiClient:
         raise self.error(f"{last_problem} for {shown} after {self.body_attempts} attempts")
 
     def _send(self, url: str, params: list[tuple[str, str]], shown: str) -> requests.Response:
-        deadline = time.monotonic() + self.deadline
         try:
             response = self.session.get(url, params=params, timeout=self.timeout, allow_redirects=False, stream=True)
         except requests.exceptions.RetryError:
@@ -125,7 +124,8 @@ class ApiClient:
                     f"(check the network, a proxy, or {self.base_url_setting})"
                 ) from None
             raise self.error(f"could not connect to {self.api_name} for {shown}") from None
-        response._content = self._read_body(response, deadline)
+        # from the headers on: urllib3's retries and Retry-After waits before them are not the body's
+        response._content = self._read_body(response, time.monotonic() + self.deadline)
         return response
 
     def _read_body(self, response: requests.Response, deadline: float) -> bytes:

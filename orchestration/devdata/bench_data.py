@@ -1,15 +1,9 @@
-"""The benchmark: synthetic Census-shaped landing data at scale, and what the pipeline makes of it.
-
-Measured in one run (see BENCHMARKS.md):
-- ingest: landing -> raw for one month, both flows, against the floor (one DuckDB read_json of the
-  same files with the cells cast, into a scratch table);
-- monthly refresh (ingest + dbt + publish of one new month) with 1 year and with N years of history;
-- backfill: every generated month from landing into the marts, wall time and peak memory;
-- queries: the analyst cookbook on the full-history marts, warm, median of 5.
+"""The benchmark's data: synthetic Census-shaped landing files at scale (dev and tests only).
 
 The data is synthetic and deterministic (numpy, fixed seed): every partner of the sample catalog
 trades a fixed set of codes at the chosen level, values follow a heavy-tailed distribution, and
-every total is the exact sum of its detail, as in Census data.
+every total is the exact sum of its detail, as in Census data. The harness that times the
+pipeline on it is app/bench.py.
 """
 
 from __future__ import annotations

@@ -147,13 +147,18 @@ def load_release_list(con, store: HtsLandingStore, entry: HtsLandedEntry) -> int
             "create or replace temp table _releases as select * from read_json($path, format='array', columns=$c)",
             {"path": path, "c": columns},
         )
-        con.execute("delete from raw.hts_releases where name in (select name from _releases)")
+        # a date typed with --release-date stays (it wins over the list): those rows are kept as they are
+        con.execute(
+            "delete from raw.hts_releases "
+            "where name in (select name from _releases) and not coalesce(date_given, false)"
+        )
         con.execute(
             f"""
             insert into raw.hts_releases ({RELEASE_COLUMNS})
             select name, description, status, try_strptime(releaseStartDate, ['%m/%d/%Y', '%Y-%m-%d'])::date,
                 $source, $landed, $vintage, now()::timestamp
-            from _releases where name is not null
+            from _releases
+            where name is not null and name not in (select name from raw.hts_releases where date_given)
             """,
             {"source": entry.source, "landed": entry.file, "vintage": _vintage(entry)},
         )

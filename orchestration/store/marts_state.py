@@ -14,25 +14,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 
-def marker(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".marts-building")
+def marker(warehouse: Path, build: str) -> Path:
+    """One marker per build (the Census marts, the tariff marts): each clears only its own."""
+    return warehouse.with_name(f"{warehouse.name}.{build}-marts-building")
 
 
-def begin(warehouse: Path, what: str) -> None:
+def begin(warehouse: Path, build: str, what: str) -> None:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    marker(warehouse).write_text(json.dumps({"what": what, "started": started}))
+    marker(warehouse, build).write_text(json.dumps({"what": what, "started": started}))
 
 
-def finish(warehouse: Path) -> None:
-    marker(warehouse).unlink(missing_ok=True)
+def finish(warehouse: Path, build: str) -> None:
+    marker(warehouse, build).unlink(missing_ok=True)
 
 
 def unfinished(warehouse: Path) -> str | None:
-    """One line on a build that began and never ended, or None."""
+    """One line on the builds that began and never ended, or None."""
+    found = sorted(warehouse.parent.glob(f"{warehouse.name}.*-marts-building"))
+    if not found:
+        return None
     try:
-        state = json.loads(marker(warehouse).read_text())
+        state = json.loads(found[0].read_text())
     except (OSError, ValueError):
-        return None if not marker(warehouse).exists() else "a dbt build did not finish"
+        state = {}
     return (
         f"the dbt build of {state.get('what', 'the marts')} started {state.get('started', '?')} did not finish: "
         "the warehouse's marts may be out of step with each other until a refresh succeeds "

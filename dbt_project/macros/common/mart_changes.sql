@@ -1,5 +1,5 @@
 {#- The change ledger: which months of which incremental mart a run rewrote, so that the serving
-    copy (lib/serving.py) copies only those. staging.mart_changes gets one row per (mart, month)
+    copy (orchestration/publish/serving.py) copies only those. staging.mart_changes gets one row per (mart, month)
     rewritten, or one row with period null when the whole mart was rebuilt (--full-refresh).
     Only the local target has a serving copy: elsewhere the hooks do nothing. -#}
 {% macro create_mart_change_ledger() -%}

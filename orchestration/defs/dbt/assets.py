@@ -49,6 +49,10 @@ def _failure(invocation) -> str:
         return log_error(invocation.target_path / "dbt.log")
 
 
+def _build(dbt_vars: dict | None) -> str:
+    return "census" if dbt_vars else "tariff"
+
+
 def _what(dbt_vars: dict | None) -> str:
     if not dbt_vars:
         return "the tariff marts"
@@ -60,7 +64,7 @@ def _build_batch(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt
     """An earlier batch of a backfill: built and tested, its events not reported (the last batch
     reports each asset once); a failure stops the run here."""
     check_stop(BEFORE_DBT)
-    marts_state.begin(warehouse.resolved_path(), _what(dbt_vars))
+    marts_state.begin(warehouse.resolved_path(), _build(dbt_vars), _what(dbt_vars))
     with warehouse.dbt_environment():
         invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
         for _ in invocation.stream_raw_events():
@@ -76,7 +80,7 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
     catalog named in the parse-time manifest, which differs whenever WAREHOUSE_PATH has another
     file name."""
     check_stop(BEFORE_DBT)
-    marts_state.begin(warehouse.resolved_path(), _what(dbt_vars))
+    marts_state.begin(warehouse.resolved_path(), _build(dbt_vars), _what(dbt_vars))
     args = ["build", "--vars", json.dumps(dbt_vars)] if dbt_vars else ["build"]
     with warehouse.dbt_environment():
         invocation = dbt.cli(args, context=context, raise_on_error=False)
@@ -93,7 +97,7 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
         yield event
     if not invocation.is_successful():
         raise dg.Failure(description=_failure(invocation))
-    marts_state.finish(warehouse.resolved_path())
+    marts_state.finish(warehouse.resolved_path(), _build(dbt_vars))
 
 
 @dbt_assets(

@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.defs.census.jobs import census_monthly_job
 from orchestration.defs.hts.jobs import hts_release_job
 from orchestration.defs.publish.jobs import publish_job
+from orchestration.defs.tags import CLI_PROCESS_TAG
 
 
 @dg.run_status_sensor(
@@ -15,5 +16,7 @@ from orchestration.defs.publish.jobs import publish_job
     description="After every successful Census or HTS refresh, publish the serving copy and the report.",
 )
 def publish_after_refresh(context: dg.RunStatusSensorContext):
+    if CLI_PROCESS_TAG in context.dagster_run.tags:
+        return dg.SkipReason("a CLI refresh publishes by itself")
     # one publish per refresh run; a burst of refreshes queues publishes that each take the newest data
     return dg.RunRequest(run_key=f"publish-after-{context.dagster_run.run_id}")
