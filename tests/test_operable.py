@@ -528,3 +528,29 @@ def test_each_dbt_build_clears_only_its_own_marker(tmp_path):
     assert marts_state.unfinished(warehouse).startswith("the dbt build of the marts for 2017-01 to 2017-03 started")
     marts_state.finish(warehouse, "census")
     assert marts_state.unfinished(warehouse) is None
+
+
+def test_a_landed_body_that_is_not_json_is_named_with_the_remedy(sample_landing, isolated_env, monkeypatch, capsys):
+    import shutil
+
+    from orchestration.app.cli import main
+    from orchestration.census.landing import LandingStore
+    from orchestration.census.plan import CensusRequest
+
+    landing = isolated_env / "copy"
+    for flow in ("exports", "imports"):
+        shutil.copytree(sample_landing / "census" / flow / "2017-01", landing / "census" / flow / "2017-01")
+    store = LandingStore(landing)
+    request = CensusRequest("exports", date(2017, 1, 1), "detail", "HS2")
+    header = store.entries("exports", "2017-01")[request.request_id].header
+    # a CSV body recorded with its own hashes: only reading it shows what it is
+    store.land(request, url="x", status=200, body=b"CTY_CODE,ALL_VAL_MO\n5880,1\n", header=header, rows=1,
+               source="census_api")  # fmt: skip
+    monkeypatch.setenv("LANDING_DIR", str(landing))
+    code = main(["refresh", "--source", "replay", "--start", "2017-01", "--end", "2017-01", "--levels", "HS2",
+                 "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith(f"error: the landed response exports 2017-01 {request.request_id}")
+    assert "cannot be read as a gzip JSON table (Expected top-level JSON array" in err
+    assert err.rstrip().endswith("fetch the month again with --refetch")
