@@ -154,7 +154,7 @@ def run_bench(
             show_progress=False,
         )
         elapsed = time.perf_counter() - t
-        copy = run.asset_materializations_for_node("serving__warehouse_copy")[0].metadata
+        copy = run.publish.asset_materializations_for_node("serving__warehouse_copy")[0].metadata
         published.append(copy["incremental"].value)
         return elapsed
 

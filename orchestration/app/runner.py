@@ -160,9 +160,15 @@ def _run(
     raise WarehouseError(cause)
 
 
-def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.ExecuteInProcessResult:
+@dataclass(frozen=True)
+class RefreshRuns:
+    refresh: dg.ExecuteInProcessResult  # the census_monthly run
+    publish: dg.ExecuteInProcessResult
+
+
+def refresh(request: RefreshRequest, *, show_progress: bool = True) -> RefreshRuns:
     """Ingest the months for both flows and build the dbt models (census_monthly), then publish;
-    WarehouseError on failure. Returns the census_monthly run."""
+    WarehouseError on failure."""
     if request.months != month_range(request.months[0], request.months[-1]):
         raise ValueError("a refresh covers consecutive months (it runs as one partition range)")
     resources = _resources(request.warehouse_path, request.landing_dir)
@@ -178,8 +184,8 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> dg.Execut
         result = _run(census_monthly_job.name, resources=resources, request=run_request, asset_selection=selection)
         bar.set_description("publish")
         check_stop(BEFORE_PUBLISH)
-        _run(publish_job.name, resources=resources)
-    return result
+        published = _run(publish_job.name, resources=resources)
+    return RefreshRuns(result, published)
 
 
 def guard_demo_warehouse(path: Path) -> None:
