@@ -30,14 +30,13 @@ from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.hts.assets import hts_release
 from orchestration.defs.hts.jobs import hts_release_job
 from orchestration.defs.partitions import hts_release_partitions
-from orchestration.defs.publish.assets import report, serving_copy
+from orchestration.defs.publish.assets import BEFORE_PUBLISH, report, serving_copy
 from orchestration.defs.publish.jobs import publish_job
 from orchestration.defs.resources import LandingResource, ServingResource, WarehouseResource, default_resources
 
 PUBLISH_ASSETS = (serving_copy, report)
 ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models, hts_release, *PUBLISH_ASSETS)
 JOBS = (census_monthly_job, hts_release_job, publish_job)
-BEFORE_PUBLISH = "before publishing: the warehouse is refreshed; the serving copy is the previous one (run: publish)"
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -125,12 +124,12 @@ def refresh_selection(job: dg.JobDefinition, warehouse_path: Path) -> list[dg.As
 
 def _run(
     job_name: str, *, resources, request: dg.RunRequest | None = None, run_config=None, asset_selection=None,
-    instance=None,
+    instance=None, stopped_before: str = "before the run started; nothing was written",
 ) -> dg.ExecuteInProcessResult:  # fmt: skip
     """One in-process run of a job: dead runs reaped first, the pool waited for within
     WAREHOUSE_POOL_WAIT, the run itself in a worker thread so that a signal stops it at a safe
     point (see runs.py). A failure raises one line; a stop raises Stopped."""
-    check_stop("before the run started; nothing was written")
+    check_stop(stopped_before)
     instance = instance or _instance()
     pool_wait = Settings.from_env().pool_wait
     reap_dead_runs(instance)
@@ -183,8 +182,7 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> RefreshRu
         resources["progress"] = _BarProgress(bar)
         result = _run(census_monthly_job.name, resources=resources, request=run_request, asset_selection=selection)
         bar.set_description("publish")
-        check_stop(BEFORE_PUBLISH)
-        published = _run(publish_job.name, resources=resources)
+        published = _run(publish_job.name, resources=resources, stopped_before=BEFORE_PUBLISH)
     return RefreshRuns(result, published)
 
 
@@ -288,8 +286,7 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
             instance=instance,
         )
         bar.set_description("publish")
-        check_stop(BEFORE_PUBLISH)
-        _run(publish_job.name, resources=resources, instance=instance)
+        _run(publish_job.name, resources=resources, instance=instance, stopped_before=BEFORE_PUBLISH)
     return release, result
 
 

@@ -139,12 +139,12 @@ def _own_run_id(instance: dg.DagsterInstance, invocation: str) -> str | None:
     return runs[0].run_id if runs else None
 
 
-def _pending_since(instance: dg.DagsterInstance, run_id: str) -> bool:
+def _waiting_on_pool(instance: dg.DagsterInstance, run_id: str) -> bool:
     return run_id in instance.event_log_storage.get_concurrency_info(POOL).pending_run_ids
 
 
 def supervise(
-    instance: dg.DagsterInstance, tags: dict[str, str], work: Callable[[], T], *, pool_wait: float, poll: float = 0.2
+    instance: dg.DagsterInstance, tags: dict[str, str], work: Callable[[], T], *, pool_wait: float, poll: float = 1.0
 ) -> T:
     """Run `work` (one in-process Dagster run tagged with `tags`) in a worker thread, the main
     thread watching that it does not wait on the pool longer than `pool_wait` seconds."""
@@ -166,7 +166,7 @@ def supervise(
         if not watch_pool or not worker.is_alive():
             continue
         run_id = run_id or _own_run_id(instance, tags[INVOCATION_TAG])
-        if run_id is None or not _pending_since(instance, run_id):
+        if run_id is None or not _waiting_on_pool(instance, run_id):
             waiting_since = None
             continue
         waiting_since = waiting_since or time.monotonic()

@@ -14,6 +14,7 @@ from orchestration.publish.serving import publish
 from orchestration.store.targets import WarehouseTarget
 
 SERVING = dg.AssetKey(["serving", "warehouse_copy"])
+BEFORE_PUBLISH = "before publishing: the warehouse is refreshed; the serving copy is the previous one (run: publish)"
 
 
 def _marts(*assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
@@ -34,7 +35,7 @@ def _marts(*assets: dg.AssetsDefinition) -> list[dg.AssetKey]:
 def serving_copy(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
 ) -> dg.MaterializeResult:
-    check_stop("before publishing: the marts are rebuilt; the serving copy is the previous one (run: publish)")
+    check_stop(BEFORE_PUBLISH)
     version = Settings.from_env().serving_storage_version
     target = WarehouseTarget.from_env(warehouse.resolved_path())
     if target.kind != "local":
