@@ -8,21 +8,18 @@ from datetime import date
 from orchestration.census.load import META_COLUMNS
 from orchestration.census.parse import table_spec
 from orchestration.census.plan import COMMODITY_VAR, VALUE_VAR
-from orchestration.census.vintages import vintages_table
+from orchestration.census.rules import latest_files_sql
 from orchestration.core.periods import month_key
 
 _MONTHS = "period in (select unnest($months::date[]))"
-_IS_COUNTRY = "not (cty_code = '-' or cty_code like '0%' or cty_code like '%X%')"
+_IS_COUNTRY = "not marts.is_aggregate_partner(cty_code)"
 
 
 def latest_rows(table: str, flow: str) -> str:
     """SQL for the rows of each month's latest vintage (older vintages stay in the raw table)."""
     return f"""(
         select r.* from raw.{table} as r
-        semi join (
-            select period, unnest(files) as landed_file from raw.{vintages_table(flow)}
-            qualify vintage = max(vintage) over (partition by period)
-        ) as latest
+        semi join (select period, unnest(files) as landed_file from ({latest_files_sql(flow)})) as latest
             on latest.period = r.period and latest.landed_file = r._landed_file
     )"""
 

@@ -16,6 +16,7 @@ import duckdb
 
 from orchestration.census.landing import LandedEntry, LandingStore
 from orchestration.census.parse import Column, TableSpec, map_header, raw_tables, table_spec
+from orchestration.census.rules import install_rules
 from orchestration.census.vintages import ensure_vintage_table, latest_files, loaded_files, record_vintage
 from orchestration.core.errors import LandingError, ParseError, is_disk_full
 from orchestration.core.failpoints import failpoint
@@ -39,6 +40,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists raw.{table} ({', '.join(definitions)})")
     for flow in ("exports", "imports"):
         ensure_vintage_table(con, flow)
+    install_rules(con)
 
 
 @dataclass

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from orchestration.census.rules import latest_files_sql
+
 
 def vintages_table(flow: str) -> str:
     return f"census_{flow}_vintages"
@@ -45,7 +47,7 @@ def ensure_vintage_table(con, flow: str) -> None:
 def latest_files(con, flow: str, period) -> tuple[int, list[str]]:
     """(vintage number, its files sorted) of the month's latest vintage; (0, []) when none."""
     row = con.execute(
-        f"select vintage, files from raw.{vintages_table(flow)} where period = $period order by vintage desc limit 1",
+        f"select vintage, files from ({latest_files_sql(flow)}) where period = $period",
         {"period": period},
     ).fetchone()
     return (row[0], sorted(row[1])) if row else (0, [])

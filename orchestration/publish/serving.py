@@ -26,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.census.rules import install_macros
 from orchestration.core.errors import InputError, WarehouseBusy, WarehouseError, is_disk_full, write_failed
 from orchestration.core.settings import duckdb_config
 from orchestration.store.duckdb import transaction
@@ -329,7 +330,8 @@ def _copy_comments(con, result: Published) -> None:
 
 
 def _copy_table_macros(con) -> None:
-    """Table macros such as marts.bilateral_balance_as_of, rebuilt from their definitions."""
+    """Table macros such as marts.bilateral_balance_as_of, rebuilt from their definitions, and the
+    rule macros they call."""
     macros = con.execute(
         "select function_name, parameters, macro_definition from duckdb_functions() "
         "where database_name = 'wh' and schema_name = $s and function_type = 'table_macro'",
@@ -337,6 +339,7 @@ def _copy_table_macros(con) -> None:
     ).fetchall()
     con.execute("use pub")  # the definitions name schema.table: resolve them in the copy
     try:
+        install_macros(con)  # the rules first: the other macros call them
         for name, parameters, definition in macros:
             arguments = ", ".join(_ident(p) for p in parameters)
             con.execute(f"create or replace macro {SCHEMA}.{_ident(name)}({arguments}) as table {definition}")

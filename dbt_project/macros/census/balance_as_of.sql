@@ -7,27 +7,29 @@
 create or replace macro {{ vintages_relation.schema }}.bilateral_balance_as_of(as_of) as table
 with known as (
     select *
-    from {{ vintages_relation.schema }}.{{ vintages_relation.identifier }}
-    where vintage_at <= case
-        when typeof(as_of) = 'DATE' then cast(as_of as timestamp) + interval 1 day - interval 1 microsecond
-        else cast(as_of as timestamp)
-    end
-    qualify vintage = max(vintage) over (partition by flow, period)
+    from marts.vintages_in_force(
+        '{{ vintages_relation.schema }}.{{ vintages_relation.identifier }}',
+        case
+            when typeof(as_of) = 'DATE' then cast(as_of as timestamp) + interval 1 day - interval 1 microsecond
+            else cast(as_of as timestamp)
+        end
+    )
 ),
 complete as (
     select period from known group by period having count(distinct flow) = 2
+),
+pivoted as (
+    select
+        period,
+        partner_code,
+        {{ bilateral_pivot('known') }},
+        max(vintage_at) as known_since
+    from known
+    where period in (select period from complete)
+    group by period, partner_code
 )
 select
-    period,
-    partner_code,
-    max(partner_name) as partner_name,
-    bool_or(is_aggregate) as is_aggregate,
-    cast(coalesce(sum(value_usd) filter (where flow = 'exports'), 0) as bigint) as exports_usd,
-    cast(coalesce(sum(value_usd) filter (where flow = 'imports'), 0) as bigint) as imports_usd,
-    cast(coalesce(sum(value_usd) filter (where flow = 'exports'), 0)
-        - coalesce(sum(value_usd) filter (where flow = 'imports'), 0) as bigint) as balance_usd,
-    max(vintage_at) as known_since
-from known
-where period in (select period from complete)
-group by period, partner_code
+    period, partner_code, partner_name, is_aggregate, exports_usd, imports_usd,
+    exports_usd - imports_usd as balance_usd, known_since
+from pivoted
 {%- endmacro %}

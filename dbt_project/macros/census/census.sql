@@ -1,7 +1,8 @@
-{#- Census country codes: `-` is the world, `0xxx` economic groupings, `nXXX` regions. The code,
-    not the name, decides (names are retro-labelled and differ from Schedule C). -#}
+{#- A partner code that is not one country (the world, a grouping, a region). The rule is the
+    warehouse macro marts.is_aggregate_partner (orchestration/census/rules.py), shared with the
+    Python checks. -#}
 {% macro is_aggregate_code(code) -%}
-    ({{ code }} = '-' or {{ code }} like '0%' or {{ code }} like '%X%')
+    marts.is_aggregate_partner({{ code }})
 {%- endmacro %}
 
 {#- COMM_LVL text to the HS digit count; the all-commodity total (`-`) has no level. -#}
@@ -48,14 +49,24 @@
 {%- endmacro %}
 
 {#- The rows of a raw Census table that belong to each month's latest vintage. Raw tables keep
-    every vintage; everything downstream of staging reads the latest one. -#}
-{% macro latest_vintage_rows(rows, vintages) -%}
+    every vintage; everything downstream of staging reads the latest one. The rule is the
+    warehouse macro marts.vintages_in_force (orchestration/census/rules.py). -#}
+{% macro latest_vintage_rows(rows, flow) -%}
     select raw_rows.*
     from {{ rows }} as raw_rows
     semi join (
-        select period, unnest(files) as landed_file
-        from {{ vintages }}
-        qualify vintage = max(vintage) over (partition by period)
+        select period, landed_file
+        from marts.vintages_in_force('{{ ref("stg_census__vintages") }}', 'infinity'::timestamp)
+        where flow = '{{ flow }}'
     ) as latest
         on latest.period = raw_rows.period and latest.landed_file = raw_rows._landed_file
+{%- endmacro %}
+
+{#- The bilateral pivot of per-flow rows (flow, partner_name, is_aggregate, value_usd) grouped by
+    month and partner: a partner missing from a loaded flow traded nothing in it, so zero. -#}
+{% macro bilateral_pivot(alias) -%}
+        max({{ alias }}.partner_name) as partner_name,
+        bool_or({{ alias }}.is_aggregate) as is_aggregate,
+        cast(coalesce(sum({{ alias }}.value_usd) filter (where {{ alias }}.flow = 'exports'), 0) as bigint) as exports_usd,
+        cast(coalesce(sum({{ alias }}.value_usd) filter (where {{ alias }}.flow = 'imports'), 0) as bigint) as imports_usd
 {%- endmacro %}

@@ -26,6 +26,13 @@ imports as (
 
 ),
 
+latest as (
+
+    select distinct flow, period, vintage
+    from marts.vintages_in_force('{{ ref("stg_census__vintages") }}', 'infinity'::timestamp)
+
+),
+
 rows_ as (
 
     select * from exports
@@ -39,7 +46,7 @@ select
     vintages.period,
     vintages.vintage,
     vintages.vintage_at,
-    vintages.is_latest,
+    latest.vintage is not null as is_latest,
     rows_.partner_code,
     rows_.partner_name,
     {{ is_aggregate_code('rows_.partner_code') }} as is_aggregate,
@@ -53,3 +60,7 @@ inner join rows_
     on rows_.flow = vintages.flow
     and rows_.period = vintages.period
     and rows_.landed_file = vintages.landed_file
+left join latest
+    on latest.flow = vintages.flow
+    and latest.period = vintages.period
+    and latest.vintage = vintages.vintage

@@ -37,14 +37,10 @@ month_coverage as (
 
 pivoted as (
 
-    -- a partner missing from a loaded month's response traded nothing in that flow: zero
     select
         t.period,
         t.partner_code,
-        max(t.partner_name) as partner_name,
-        bool_or(t.is_aggregate) as is_aggregate,
-        cast(coalesce(sum(t.value_usd) filter (where t.flow = 'exports'), 0) as bigint) as exports_usd,
-        cast(coalesce(sum(t.value_usd) filter (where t.flow = 'imports'), 0) as bigint) as imports_usd,
+        {{ bilateral_pivot('t') }},
         case when bool_or(t.source = 'sample') then 'sample' else 'census_api' end as source
 
     from totals as t

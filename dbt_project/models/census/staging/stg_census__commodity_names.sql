@@ -3,18 +3,14 @@ with
 exports as (
 
     select 'exports' as flow, *
-    from ({{ latest_vintage_rows(
-        source('census', 'census_exports_commodity_names'), source('census', 'census_exports_vintages')
-    ) }})
+    from ({{ latest_vintage_rows(source('census', 'census_exports_commodity_names'), 'exports') }})
 
 ),
 
 imports as (
 
     select 'imports' as flow, *
-    from ({{ latest_vintage_rows(
-        source('census', 'census_imports_commodity_names'), source('census', 'census_imports_vintages')
-    ) }})
+    from ({{ latest_vintage_rows(source('census', 'census_imports_commodity_names'), 'imports') }})
 
 ),
 

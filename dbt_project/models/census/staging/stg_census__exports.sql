@@ -3,7 +3,7 @@ with
 source as (
 
     -- the latest vintage of each month (older vintages stay in raw for fct_trade_revisions)
-    {{ latest_vintage_rows(source('census', 'census_exports'), source('census', 'census_exports_vintages')) }}
+    {{ latest_vintage_rows(source('census', 'census_exports'), 'exports') }}
 
 ),
 

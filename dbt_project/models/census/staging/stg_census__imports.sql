@@ -3,7 +3,7 @@ with
 source as (
 
     -- the latest vintage of each month (older vintages stay in raw for fct_trade_revisions)
-    {{ latest_vintage_rows(source('census', 'census_imports'), source('census', 'census_imports_vintages')) }}
+    {{ latest_vintage_rows(source('census', 'census_imports'), 'imports') }}
 
 ),
 

@@ -29,7 +29,6 @@ renamed as (
         vintage,
         vintage_at,
         loaded_at,
-        vintage = max(vintage) over (partition by flow, period) as is_latest,
         unnest(files) as landed_file,
         source
 
