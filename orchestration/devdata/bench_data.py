@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from orchestration.census.landing import LandingStore
-from orchestration.census.plan import FLOWS, plan_month
+from orchestration.census.plan import FLOWS, MEASURES, plan_month
 from orchestration.core.periods import month_key
 from orchestration.devdata.catalog import PARTNERS
 
@@ -54,19 +54,22 @@ def _flow_month(shape: BenchShape, flow: str, month: date, n_codes: int) -> dict
     return {"traded": traded, "measures": _measures(flow, value), "quantity": quantity}
 
 
+# Each value measure as a fraction of the flow's main value (exports ALL_VAL_MO, imports GEN_VAL_MO).
+_SHARES = {
+    "ALL_VAL_MO": (1, 1),
+    "GEN_VAL_MO": (1, 1),
+    "CON_VAL_MO": (98, 100),
+    "DUT_VAL_MO": (4, 10),
+    "CAL_DUT_MO": (12, 1000),
+    "GEN_CIF_MO": (103, 100),
+    "VES_VAL_MO": (6, 10),
+    "AIR_VAL_MO": (3, 10),
+}
+
+
 def _measures(flow: str, value: np.ndarray) -> dict[str, np.ndarray]:
     """The value measures of a flow, derived from its main value (exact integer shares)."""
-    if flow == "exports":
-        return {"ALL_VAL_MO": value, "VES_VAL_MO": value * 6 // 10, "AIR_VAL_MO": value * 3 // 10}
-    return {
-        "GEN_VAL_MO": value,
-        "CON_VAL_MO": value * 98 // 100,
-        "DUT_VAL_MO": value * 4 // 10,
-        "CAL_DUT_MO": value * 12 // 1000,
-        "GEN_CIF_MO": value * 103 // 100,
-        "VES_VAL_MO": value * 6 // 10,
-        "AIR_VAL_MO": value * 3 // 10,
-    }
+    return {measure: value * _SHARES[measure][0] // _SHARES[measure][1] for measure in MEASURES[flow]}
 
 
 def _encode(lines: list[str], header: list[str]) -> bytes:

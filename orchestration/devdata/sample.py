@@ -18,7 +18,15 @@ from urllib.parse import urlencode
 
 from orchestration.census.client import check_table
 from orchestration.census.landing import LandingStore
-from orchestration.census.plan import COMMODITY_VAR, DEFAULT_LEVELS, DESCRIPTION_VAR, FLOWS, plan_month
+from orchestration.census.plan import (
+    COMMODITY_VAR,
+    DEFAULT_LEVELS,
+    DESCRIPTION_VAR,
+    FLOWS,
+    MEASURES,
+    QUANTITY,
+    plan_month,
+)
 from orchestration.core.periods import month_key
 from orchestration.devdata.catalog import (
     BOOSTS,
@@ -38,11 +46,7 @@ from orchestration.devdata.schedule import HTS10_CHILDREN, hts10_descriptions
 
 SEED = "trade-warehouse-sample-v1"
 WORLD = ("-", "TOTAL FOR ALL COUNTRIES")
-LEAF_MEASURES = {
-    "exports": ("ALL_VAL_MO", "VES_VAL_MO", "AIR_VAL_MO"),
-    "imports": ("GEN_VAL_MO", "CON_VAL_MO", "DUT_VAL_MO", "CAL_DUT_MO", "GEN_CIF_MO", "VES_VAL_MO", "AIR_VAL_MO"),
-}
-QUANTITY_VARS = {"exports": ("QTY_1_MO", "QTY_1_MO_FLAG"), "imports": ("GEN_QY1_MO", "GEN_QY1_MO_FLAG")}
+QUANTITY_VARS = {flow: variables[:2] for flow, variables in QUANTITY.items()}  # (quantity, its flag)
 
 
 def _rng(*parts: object) -> random.Random:
@@ -159,7 +163,7 @@ def _country_detail(code: str, flow: str, month: date, total: int, big: bool) ->
 
 def _sum_measures(flow: str, parts: list[dict]) -> dict[str, int | str]:
     quantity, flag = QUANTITY_VARS[flow]
-    summed: dict[str, int | str] = {m: sum(p[m] for p in parts) for m in LEAF_MEASURES[flow]}
+    summed: dict[str, int | str] = {m: sum(p[m] for p in parts) for m in MEASURES[flow]}
     units = {p["UNIT_QY1"] for p in parts}
     if len(units) == 1 and not any(p[flag] == "M" for p in parts):
         summed[quantity], summed[flag], summed["UNIT_QY1"] = sum(p[quantity] for p in parts), "", units.pop()
