@@ -35,7 +35,10 @@ def test_ingest_dbt_and_marts_are_in_one_graph(graph):
         "marts/dim_commodity",
     } <= keys
     parents = {key.to_user_string() for key in graph.get(dg.AssetKey(["staging", "stg_census__exports"])).parent_keys}
-    assert parents == {"raw/census_exports", "raw/census_exports_vintages"}
+    # the month's latest vintage is chosen from the staged vintages of both flows
+    assert parents == {"raw/census_exports", "staging/stg_census__vintages"}
+    vintages = graph.get(dg.AssetKey(["staging", "stg_census__vintages"])).parent_keys
+    assert {key.to_user_string() for key in vintages} == {"raw/census_exports_vintages", "raw/census_imports_vintages"}
 
 
 def test_everything_that_writes_the_warehouse_is_in_one_pool(graph):

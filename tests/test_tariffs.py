@@ -141,3 +141,35 @@ def test_a_file_of_an_unknown_release_needs_its_date(isolated_env, capsys):
     assert "cannot tell the HTS release from the file name" in capsys.readouterr().err
     code = main(["tariffs", "refresh", "--file", str(path), "--release", "MyRelease", "--source", "replay"])
     assert code == 1 and "the date of HTS release MyRelease is unknown: pass --release-date" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_footnote_range_reaches_fct_tariff_rates_as_one_reference(isolated_env, capsys):
+    """Chapter 99 references are read by one parser (hts.rates): a range stays a range."""
+    note = "See 9903.88.15 and headings 9904.02.01 - 9904.02.37."
+    path = isolated_env / "schedule.json"
+    path.write_text(
+        json.dumps(
+            [
+                {"htsno": "0201", "indent": "0", "description": "Meat of bovine animals, fresh or chilled:"},
+                {
+                    "htsno": "0201.10.05",
+                    "indent": "1",
+                    "description": "Carcasses and half-carcasses",
+                    "general": "4.4¢/kg",
+                    "special": "Free (A+,AU,JP)",
+                    "other": "30%",
+                    "footnotes": [
+                        {"columns": ["general"], "value": note, "type": "endnote"},
+                        {"columns": ["desc"], "value": "See 9903.01.10.", "type": "endnote"},
+                    ],
+                },
+            ]
+        )
+    )
+    args = ["tariffs", "refresh", "--file", str(path), "--release", "2025HTSTest", "--release-date", "2025-01-01"]
+    assert main([*args, "--source", "replay", "--no-progress"]) == 0, capsys.readouterr().err
+    with duckdb.connect(str(isolated_env / "warehouse.duckdb"), read_only=True) as con:
+        refs = con.execute("select chapter99_refs from marts.fct_tariff_rates where htsno = '0201.10.05'").fetchall()
+    # the description column's note is not a rate reference; the range is not cut into endpoints
+    assert refs == [(["9903.88.15", "9904.02.01-9904.02.37"],)]

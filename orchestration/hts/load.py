@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from orchestration.core.errors import ParseError
 from orchestration.hts.landing import HtsLandedEntry, HtsLandingStore
-from orchestration.hts.rates import Rate, parse_rate, parse_special
+from orchestration.hts.rates import Rate, chapter99_references, parse_rate, parse_special
 from orchestration.store.duckdb import transaction
 
 PARSER_VERSION = 1
@@ -47,6 +47,10 @@ DDL = (
         parser_version INTEGER, text VARCHAR, program VARCHAR, rate_text VARCHAR, parse_status VARCHAR,
         rate_kind VARCHAR, ad_valorem_pct DOUBLE, specific_usd DOUBLE, specific_unit VARCHAR,
         rate_references VARCHAR[])""",
+    # Chapter 99 headings (or ranges) each distinct footnotes JSON points to, by the rate parser's
+    # chapter99_references: dbt joins these rather than matching the footnotes itself.
+    """create table if not exists raw.hts_parsed_footnotes (
+        parser_version INTEGER, footnotes VARCHAR, chapter99_refs VARCHAR[])""",
 )
 
 
@@ -237,6 +241,7 @@ def parse_new_texts(con, release: str | None = None) -> ParseStats:
     """Parse every rate text not parsed yet by this parser version; report the release's general column."""
     con.execute("delete from raw.hts_parsed_rates where parser_version <> $v", {"v": PARSER_VERSION})
     con.execute("delete from raw.hts_parsed_special where parser_version <> $v", {"v": PARSER_VERSION})
+    con.execute("delete from raw.hts_parsed_footnotes where parser_version <> $v", {"v": PARSER_VERSION})
     rate_texts = [
         row[0]
         for row in con.execute(
@@ -285,8 +290,19 @@ def parse_new_texts(con, release: str | None = None) -> ParseStats:
                     (PARSER_VERSION, text, program, rate.text.strip(), rate.status, rate.kind, rate.ad_valorem_pct,
                      specific.value if specific else None, specific.unit if specific else None, list(rate.references))
                 )  # fmt: skip
+    footnotes = [
+        row[0]
+        for row in con.execute(
+            """
+            select distinct cast(footnotes as varchar) as f from raw.hts_lines
+            where footnotes is not null and f not in (select footnotes from raw.hts_parsed_footnotes)
+            """
+        ).fetchall()
+    ]
+    footnote_rows = [(PARSER_VERSION, text, chapter99_references(json.loads(text))) for text in footnotes]
     _insert_rows(con, "hts_parsed_rates", rows)
     _insert_rows(con, "hts_parsed_special", program_rows)
+    _insert_rows(con, "hts_parsed_footnotes", footnote_rows)
     parsed, unparsed, examples = con.execute(
         """
         select count(*) filter (where p.parse_status = 'parsed'), count(*) filter (where p.parse_status = 'unparsed'),

@@ -45,6 +45,7 @@ def _spec(name: str, description: str, partitioned: bool = False) -> dg.AssetSpe
         _spec("hts_releases", "HTS releases with their dates (releaseList, or given with a file)."),
         _spec("hts_parsed_rates", "Every distinct HTS rate text parsed into structure."),
         _spec("hts_parsed_special", "Special-column rates split by preference program."),
+        _spec("hts_parsed_footnotes", "The Chapter 99 headings each distinct footnote set points to."),
     ],
     pool="warehouse",
     retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
@@ -101,3 +102,4 @@ def hts_release(
         },
     )
     yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", "hts_parsed_special"]))
+    yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", "hts_parsed_footnotes"]))

@@ -133,14 +133,9 @@ final as (
         other.specific_usd as other_specific_usd,
         other.specific_unit as other_specific_unit,
 
-        ---------- chapter 99 headings named in the rate footnotes ("See 9903.88.15.")
-        list_sort(list_distinct(flatten(list_transform(
-            list_filter(
-                coalesce(from_json(rated.rate_footnotes, '[{"columns": ["VARCHAR"], "value": "VARCHAR"}]'), []),
-                lambda note: list_has_any(note.columns, ['general', 'special', 'other'])
-            ),
-            lambda note: regexp_extract_all(note.value, '99\d\d\.\d\d\.\d\d')
-        )))) as chapter99_refs,
+        ---------- chapter 99 headings (or ranges) named in the rate footnotes ("See 9903.88.15."),
+        ---------- as the Python rate parser reads them (raw.hts_parsed_footnotes)
+        list_sort(coalesce(footnotes.chapter99_refs, [])) as chapter99_refs,
 
         rated.source
 
@@ -151,6 +146,8 @@ final as (
         on special.column_kind = 'special' and special.text = rated.special_rate_text
     left join {{ source('hts', 'hts_parsed_rates') }} as other
         on other.column_kind = 'rate' and other.text = rated.other_rate_text
+    left join {{ source('hts', 'hts_parsed_footnotes') }} as footnotes
+        on footnotes.footnotes = cast(rated.rate_footnotes as varchar)
     left join {{ source('hts', 'hts_parsed_special') }} as japan
         on japan.text = rated.special_rate_text and japan.program = 'JP'
 
