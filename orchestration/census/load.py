@@ -165,6 +165,39 @@ def _where(entries: list[LandedEntry]) -> str:
     )
 
 
+# The load of one header's responses: one statement that reads, casts, checks and inserts.
+INSERT_SQL = """\
+insert into raw.{table} ({columns})
+select
+    -- period is NOT NULL: a row of another month makes the insert fail
+    case when {period} = $month then $period end,
+    {cells},
+    _files.source, _files.landed_file, _files.vintage, $loaded_at
+from {read_json} as j
+join _files using (filename)
+-- the header row is skipped; a row that breaks any other rule stops the statement (error() in a
+-- CASE), so the rules cost no second pass over the rows
+where case
+    when json is not distinct from $header then false
+    when {rules} then error('rejected')
+    else true
+end"""
+
+
+def insert_sql(spec: TableSpec, positions: dict[str, int], month: str) -> str:
+    """INSERT_SQL for one table, its cells taken from the response's columns by (1-based)
+    position. Only our own names and integers are spliced in; values are bound parameters."""
+    checks = _checks(spec, lambda source: _json_cell(positions[source]), month, typed=True)
+    return INSERT_SQL.format(
+        table=spec.table,
+        columns=", ".join(["period", *(c.name for c in spec.columns), *(name for name, _ in META_COLUMNS)]),
+        period=_period_cell(positions, _json_cell),
+        cells=",\n    ".join(_cell(c, positions, _json_cell) for c in spec.columns),
+        read_json=_read_json(),
+        rules="\n        or ".join(f"({test})" for test, _, _ in checks) or "false",
+    )
+
+
 def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[LandedEntry], load: MonthLoad) -> None:
     """Insert the rows of landed responses that share one header into raw.<spec.table>
     (the caller owns the transaction and rolls it back on _Rejected).
@@ -193,27 +226,10 @@ def load_entries(con, store: LandingStore, spec: TableSpec, entries: list[Landed
         },
     )
     month = entries[0].month
-    names = ", ".join(["period"] + [c.name for c in spec.columns] + [name for name, _ in META_COLUMNS])
-    # period is NOT NULL: a row of another month makes the insert fail
-    period = f"case when {_period_cell(positions, _json_cell)} = $month then $period end"
-    cells = ", ".join(
-        [period]
-        + [_cell(c, positions, _json_cell) for c in spec.columns]
-        + ["_files.source", "_files.landed_file", "_files.vintage", "$loaded_at"]
-    )
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     parameters = {"files": paths, "header": header, "month": month, "period": date.fromisoformat(f"{month}-01")}
-    # The other rules stop the statement too (error() in a CASE, which keeps the header row out
-    # of them): no second pass over the rows.
-    checks = _checks(spec, lambda source: _json_cell(positions[source]), month, typed=True)
-    rules = " or ".join(f"({test})" for test, _, _ in checks) or "false"
-    keep = f"case when json is not distinct from $header then false when {rules} then error('rejected') else true end"
     try:
-        inserted = con.execute(
-            f"insert into raw.{spec.table} ({names}) select {cells} from {_read_json()} as j "
-            f"join _files using (filename) where {keep}",
-            {**parameters, "loaded_at": loaded_at},
-        ).fetchone()[0]
+        inserted = con.execute(insert_sql(spec, positions, month), {**parameters, "loaded_at": loaded_at}).fetchone()[0]
     except duckdb.IOException as error:
         if is_disk_full(error):
             raise  # the caller names the warehouse file and the remedy

@@ -1,0 +1,29 @@
+insert into raw.census_exports (period, comm_lvl, cty_code, cty_name, summary_lvl, e_commodity, all_val_mo, ves_val_mo, air_val_mo, qty_1_mo, qty_1_mo_flag, unit_qy1, _source, _landed_file, _vintage, _loaded_at)
+select
+    -- period is NOT NULL: a row of another month makes the insert fail
+    case when json[7] = $month then $period end,
+    '-',
+    json[1],
+    json[2],
+    json[3],
+    '-',
+    cast(nullif(json[4], '') as bigint),
+    cast(nullif(json[5], '') as bigint),
+    cast(nullif(json[6], '') as bigint),
+    null,
+    null,
+    null,
+    _files.source, _files.landed_file, _files.vintage, $loaded_at
+from read_json($files, format='array', records=false, filename=true, columns={'json': 'VARCHAR[]'}) as j
+join _files using (filename)
+-- the header row is skipped; a row that breaks any other rule stops the statement (error() in a
+-- CASE), so the rules cost no second pass over the rows
+where case
+    when json is not distinct from $header then false
+    when (coalesce(json[1], '') = '')
+        or (try_cast(json[4] as bigint) < 0)
+        or (try_cast(json[5] as bigint) < 0)
+        or (try_cast(json[6] as bigint) < 0)
+        or (not regexp_full_match(json[1], '-|[0-9]{4}|[0-9]XXX')) then error('rejected')
+    else true
+end

@@ -1,0 +1,49 @@
+"""The Census load's INSERT, rendered for each flow and request kind, against reviewed snapshots.
+
+A change to the SQL shows up here as a diff to read. To accept one on purpose:
+    UPDATE_SNAPSHOTS=1 python -m pytest tests/unit/test_census_insert.py
+"""
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.census.load import insert_sql
+from orchestration.census.parse import map_header, table_spec
+from orchestration.census.plan import FLOWS, CensusRequest
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+MONTH = date(2017, 3, 1)
+
+
+def _request(flow: str, kind: str) -> CensusRequest:
+    return CensusRequest(flow, MONTH, kind, None if kind == "totals" else "HS4", "84" if kind == "detail" else None)
+
+
+def _header(request: CensusRequest) -> list[str]:
+    """What the API answers: the `get` list, then `time`, then each predicate echoed."""
+    return [*request.get_vars, *(name for name, _ in request.params()[1:])]
+
+
+@pytest.mark.parametrize("kind", ["totals", "detail", "names"])
+@pytest.mark.parametrize("flow", FLOWS)
+def test_the_insert_reads_as_reviewed(flow, kind):
+    request = _request(flow, kind)
+    spec = table_spec(flow, kind)
+    positions = map_header(_header(request), spec.required, also_known=spec.requested_not_stored).positions
+    rendered = insert_sql(spec, positions, "2017-03") + "\n"
+    snapshot = SNAPSHOTS / f"census_insert_{flow}_{kind}.sql"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        snapshot.write_text(rendered)
+    assert rendered == snapshot.read_text()
+
+
+def test_cells_follow_the_header_not_a_fixed_order():
+    spec = table_spec("exports", "totals")
+    header = _header(_request("exports", "totals"))
+    moved = [header[-1], *header[:-1]]  # the same columns, `time` first
+    positions = map_header(moved, spec.required).positions
+    sql = insert_sql(spec, positions, "2017-03")
+    assert "json[1] = $month" in sql and f"json[{moved.index('CTY_CODE') + 1}]," in sql
