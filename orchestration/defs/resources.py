@@ -2,9 +2,6 @@
 (DESIGN.md: WAREHOUSE_PATH, LANDING_DIR, CENSUS_API_BASE_URL, CENSUS_API_KEY); a field set
 here overrides the environment, which is how the tests and the CLI point a run elsewhere."""
 
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -26,20 +23,6 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def resolved_path(self) -> Path:
         return Path(self.path).expanduser().resolve() if self.path else Settings.from_env().warehouse_path
-
-    @contextmanager
-    def dbt_environment(self) -> Iterator[None]:
-        """dbt runs in a subprocess inside dbt_project/ and reads WAREHOUSE_PATH: hand it this
-        resource's file as an absolute path for the duration of the call."""
-        previous = os.environ.get("WAREHOUSE_PATH")
-        os.environ["WAREHOUSE_PATH"] = str(self.resolved_path())
-        try:
-            yield
-        finally:
-            if previous is None:
-                os.environ.pop("WAREHOUSE_PATH", None)
-            else:
-                os.environ["WAREHOUSE_PATH"] = previous
 
 
 class ServingResource(dg.ConfigurableResource):

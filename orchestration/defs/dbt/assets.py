@@ -60,15 +60,20 @@ def _what(dbt_vars: dict | None) -> str:
     return f"the marts for {dbt_vars['period_start'][:7]} to {last:%Y-%m}"
 
 
+def _build_args(warehouse: WarehouseResource, dbt_vars: dict | None) -> list[str]:
+    """`dbt build` with the window's vars and the warehouse file this run writes: the profile
+    reads `warehouse_path` from the vars, so nothing rewrites the process's environment."""
+    return ["build", "--vars", json.dumps({**(dbt_vars or {}), "warehouse_path": str(warehouse.resolved_path())})]
+
+
 def _build_batch(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict) -> None:
     """An earlier batch of a backfill: built and tested, its events not reported (the last batch
     reports each asset once); a failure stops the run here."""
     check_stop(BEFORE_DBT)
     marts_state.begin(warehouse.resolved_path(), _build(dbt_vars), _what(dbt_vars))
-    with warehouse.dbt_environment():
-        invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, raise_on_error=False)
-        for _ in invocation.stream_raw_events():
-            failpoint("dbt")
+    invocation = dbt.cli(_build_args(warehouse, dbt_vars), context=context, raise_on_error=False)
+    for _ in invocation.stream_raw_events():
+        failpoint("dbt")
     if not invocation.is_successful():
         months = f"months {dbt_vars['period_start']} to {dbt_vars['period_end']}"
         raise dg.Failure(description=f"{months}: {_failure(invocation)}")
@@ -81,13 +86,11 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
     file name."""
     check_stop(BEFORE_DBT)
     marts_state.begin(warehouse.resolved_path(), _build(dbt_vars), _what(dbt_vars))
-    args = ["build", "--vars", json.dumps(dbt_vars)] if dbt_vars else ["build"]
-    with warehouse.dbt_environment():
-        invocation = dbt.cli(args, context=context, raise_on_error=False)
-        events = []
-        for event in invocation.stream():
-            events.append(event)
-            failpoint("dbt")  # tests: a crash while dbt is writing
+    invocation = dbt.cli(_build_args(warehouse, dbt_vars), context=context, raise_on_error=False)
+    events = []
+    for event in invocation.stream():
+        events.append(event)
+        failpoint("dbt")  # tests: a crash while dbt is writing
     counts = table_row_counts(warehouse.resolved_path())
     for event in events:
         if isinstance(event, dg.Output):
