@@ -1,0 +1,56 @@
+"""WAREHOUSE_TARGET=ducklake: a DuckLake catalog in PostgreSQL, data files on a path or object
+store, attached to an in-memory DuckDB under one alias."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import duckdb
+
+from orchestration.core.errors import InputError, WarehouseError
+
+# The name the warehouse is attached under; SQL qualifies tables as schema.table.
+ALIAS = "warehouse"
+
+
+def settings(env: Mapping[str, str]) -> tuple[str, str]:
+    """(catalog, data path), checked; InputError in one line otherwise."""
+    catalog, data_path = env.get("DUCKLAKE_CATALOG") or "", env.get("DUCKLAKE_DATA_PATH") or ""
+    if not catalog or not data_path:
+        raise InputError("WAREHOUSE_TARGET=ducklake needs DUCKLAKE_CATALOG and DUCKLAKE_DATA_PATH")
+    if "password" in catalog.lower():
+        raise InputError("DUCKLAKE_CATALOG must not hold the password: set PGPASSWORD instead")
+    for name, value in (("DUCKLAKE_CATALOG", catalog), ("DUCKLAKE_DATA_PATH", data_path)):
+        # These two settings are the only outside values that reach SQL (ATTACH takes no
+        # parameters): refuse anything that could end the string literal.
+        if "'" in value or "\n" in value or "\\" in value:
+            raise InputError(f"{name} must not contain quotes, backslashes or line breaks")
+    return catalog, data_path
+
+
+def attach_sql(catalog: str, data_path: str) -> str:
+    """The ATTACH statement of the catalog (values checked by settings())."""
+    return f"attach 'ducklake:postgres:{catalog}' as {ALIAS} (data_path '{data_path}')"
+
+
+def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str, describe: str) -> None:
+    """Load the extensions and attach the catalog as the default database; closes `con` on failure."""
+    try:
+        con.execute("load ducklake")
+        con.execute("load postgres")
+    except duckdb.Error as error:
+        con.close()
+        raise WarehouseError(
+            f"WAREHOUSE_TARGET=ducklake needs DuckDB's ducklake and postgres extensions: {first_line(error)}"
+        ) from None
+    try:
+        con.execute(attach_sql(catalog, data_path))
+        con.execute(f"use {ALIAS}")
+    except duckdb.Error as error:
+        con.close()
+        raise WarehouseError(f"cannot open {describe}: {first_line(error)}") from None
+
+
+def first_line(error: Exception) -> str:
+    # DuckDB may echo a connection string; never a token (those stay in the environment).
+    return str(error).splitlines()[0]
