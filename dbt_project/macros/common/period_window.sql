@@ -10,7 +10,9 @@
 {% macro period_var(name) -%}
     {%- set value = var(name) | string -%}
     {%- if not modules.re.fullmatch('\\d{4}-\\d{2}-01', value) -%}
-        {{ exceptions.raise_compiler_error("var " ~ name ~ " must be the first day of a month (YYYY-MM-01), got " ~ value) }}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " must be the first day of a month (YYYY-MM-01), got " ~ value
+        ) }}
     {%- endif -%}
     {{ value }}
 {%- endmacro %}

@@ -48,7 +48,7 @@ keys as (
 
     union
 
-    select {{ add_months('trade.period', 12) }}, partner_code, trade.flow, hs_level, commodity_code
+    select {{ add_months('trade.period', 12) }}, trade.partner_code, trade.flow, trade.hs_level, trade.commodity_code
     from trade
     inner join built
         on built.period = {{ add_months('trade.period', 12) }}

@@ -16,7 +16,7 @@ levels as (
     select
         *,
         {% for level in range(max_indent) -%}
-        max(case when indent = {{ level }} then ordinal end) over in_file as last_at_{{ level }},
+        max(case when indent = {{ level }} then ordinal end) over in_file as last_at_{{ level }},  -- noqa: CV03
         {% endfor -%}
     from lines
     window in_file as (partition by release order by ordinal rows between unbounded preceding and current row)

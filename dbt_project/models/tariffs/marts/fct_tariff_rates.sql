@@ -13,7 +13,9 @@ releases as (
         row_number() over (order by effective_date, release) as release_seq
 
     from {{ ref('stg_hts__releases') }}
-    where release in (select distinct release from {{ ref('int_hts__lines_resolved') }})
+    where release in (
+        select distinct lines_resolved.release from {{ ref('int_hts__lines_resolved') }} as lines_resolved
+    )
 
 ),
 
@@ -43,13 +45,14 @@ changes as (
     select
         *,
         case
-            when lag(rate_signature) over by_line is distinct from rate_signature then 1
-            when lag(release_seq) over by_line <> release_seq - 1 then 1
+            -- rate_signature is never null; a line's first release has no previous one (null)
+            when coalesce(lag(rate_signature) over (partition by htsno order by release_seq) <> rate_signature, true)
+                then 1
+            when lag(release_seq) over (partition by htsno order by release_seq) <> release_seq - 1 then 1
             else 0
         end as starts_version
 
     from lines
-    window by_line as (partition by htsno order by release_seq)
 
 ),
 

@@ -21,10 +21,13 @@ renamed as (
         source.name as release,
         source.description,
         source.status,
-        coalesce(given_date, api_date, calendar.publication_date, source.release_start_date) as publication_date,
+        coalesce(
+            source.given_date, source.api_date, calendar.publication_date, source.release_start_date
+        ) as publication_date,
         calendar.policy_effective_date,
         coalesce(
-            given_date, calendar.policy_effective_date, api_date, calendar.publication_date, source.release_start_date
+            source.given_date, calendar.policy_effective_date, source.api_date, calendar.publication_date,
+            source.release_start_date
         ) as effective_date,
         source._source as source
 
