@@ -17,7 +17,7 @@ from orchestration.census.plan import DEFAULT_LEVELS, parse_levels
 from orchestration.core.errors import InputError, WarehouseError
 from orchestration.core.lock import writer_lock
 from orchestration.core.periods import month_range, validate_range
-from orchestration.core.settings import Settings
+from orchestration.core.settings import Settings, current_settings
 from orchestration.core.stopping import Stopped, kill_descendants, request_stop, stop_requested
 from orchestration.core.stopping import reset as reset_stop
 from orchestration.store.marts_state import unfinished as unfinished_build
@@ -134,12 +134,12 @@ def cmd_refresh(args: argparse.Namespace) -> None:
 
     months = validate_range(args.start, args.end)
     levels = parse_levels(args.levels)
-    with writer_lock(Settings.from_env().warehouse_path):
+    with writer_lock(current_settings().warehouse_path):
         refresh(
             RefreshRequest(months=months, source=args.source, levels=levels, refetch=args.refetch),
             show_progress=not args.no_progress,
         )
-    with _connect_read_only(Settings.from_env()) as con:
+    with _connect_read_only(current_settings()) as con:
         print(refresh_summary(con, months))
 
 
@@ -156,7 +156,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     from orchestration.devdata.schedule import SAMPLE_RELEASE
     from orchestration.publish.text import format_partner_year, partner_year_table
 
-    settings = Settings.from_env()
+    settings = current_settings()
     guard_demo_warehouse(settings.warehouse_path)
     months = DEMO_MONTHS
     sample_dir = settings.landing_dir / "sample"
@@ -197,7 +197,7 @@ def cmd_tariffs(args: argparse.Namespace) -> None:
     from orchestration.app.runner import TariffRequest, refresh_tariffs
     from orchestration.publish.text import tariff_summary
 
-    with writer_lock(Settings.from_env().warehouse_path):
+    with writer_lock(current_settings().warehouse_path):
         release, _ = refresh_tariffs(
             TariffRequest(
                 release=args.release,
@@ -209,7 +209,7 @@ def cmd_tariffs(args: argparse.Namespace) -> None:
             ),
             show_progress=not args.no_progress,
         )
-    with _connect_read_only(Settings.from_env()) as con:
+    with _connect_read_only(current_settings()) as con:
         print(tariff_summary(con, release))
 
 
@@ -241,7 +241,7 @@ def cmd_bench(args: argparse.Namespace) -> None:
 def cmd_publish(args: argparse.Namespace) -> None:
     from orchestration.app.runner import publish_now
 
-    settings = Settings.from_env()
+    settings = current_settings()
     # one writer at a time: two publishes interleaved could swap an older spare in
     with writer_lock(settings.warehouse_path):
         publish_now(replace_other=args.replace_other)
@@ -252,7 +252,7 @@ def cmd_publish(args: argparse.Namespace) -> None:
 def cmd_status(args: argparse.Namespace) -> None:
     from orchestration.publish.text import flow_status, format_status
 
-    settings = Settings.from_env()
+    settings = current_settings()
     import duckdb
 
     with _connect_for_reading(settings, args.warehouse) as con:
@@ -267,7 +267,7 @@ def cmd_status(args: argparse.Namespace) -> None:
 def cmd_sql(args: argparse.Namespace) -> None:
     import duckdb
 
-    settings = Settings.from_env()
+    settings = current_settings()
     if args.warehouse and (build := unfinished_build(settings.warehouse_path)):
         print(f"warning: {build}", file=sys.stderr)
     with _connect_for_reading(settings, args.warehouse) as con:

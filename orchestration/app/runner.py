@@ -22,7 +22,7 @@ from orchestration.census.ingest import steps_per_month
 from orchestration.census.plan import FLOWS
 from orchestration.core.errors import WarehouseError
 from orchestration.core.periods import month_range
-from orchestration.core.settings import Settings
+from orchestration.core.settings import current_settings
 from orchestration.core.stopping import Stopped, check_stop, stop_requested
 from orchestration.defs.census.assets import census_exports, census_imports
 from orchestration.defs.census.jobs import census_monthly_job, refresh_run_request
@@ -131,7 +131,7 @@ def _run(
     point (see runs.py). A failure raises one line; a stop raises Stopped."""
     check_stop(stopped_before)
     instance = instance or _instance()
-    pool_wait = Settings.from_env().pool_wait
+    pool_wait = current_settings().pool_wait
     reap_dead_runs(instance)
     wait_for_pool(instance, pool_wait)
     job = job_definition(job_name, resources)

@@ -1,7 +1,9 @@
-"""Settings from the environment, resolved when used (never at import time)."""
+"""Settings from the environment: resolved on first use (never at import time), then once per
+process: `current_settings()` keeps the result while the variables it reads keep their values."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -33,7 +35,7 @@ MEMORY = re.compile(r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNOREC
 def duckdb_config(env: Mapping[str, str] | None = None) -> dict[str, str]:
     """DuckDB settings for every connection that writes or copies the warehouse (dbt reads the same
     variable in profiles.yml): DuckDB would otherwise cache up to 80 % of RAM."""
-    return {"memory_limit": Settings.from_env(env).warehouse_memory_limit}
+    return {"memory_limit": (current_settings() if env is None else Settings.from_env(env)).warehouse_memory_limit}
 
 
 def _memory(env: Mapping[str, str], name: str, default: str) -> str:
@@ -111,3 +113,36 @@ class Settings:
             pool_wait=_number(env, "WAREHOUSE_POOL_WAIT", 300.0),
             hts_max_shrink=_percent(env, "HTS_MAX_SHRINK_PCT", 10.0),
         )
+
+
+# Every variable Settings.from_env reads.
+ENV_VARS = (
+    "WAREHOUSE_PATH",
+    "SERVING_PATH",
+    "LANDING_DIR",
+    "CENSUS_API_BASE_URL",
+    "HTS_API_BASE_URL",
+    "CENSUS_API_KEY",
+    "ALERT_WEBHOOK_URL",
+    "SERVING_STORAGE_VERSION",
+    "REPORTS_DIR",
+    "CENSUS_API_READ_TIMEOUT",
+    "CENSUS_API_MAX_RETRIES",
+    "CENSUS_API_BACKOFF",
+    "WAREHOUSE_MEMORY_LIMIT",
+    "DBT_BATCH_MONTHS",
+    "CENSUS_API_REQUEST_DEADLINE",
+    "WAREHOUSE_POOL_WAIT",
+    "HTS_MAX_SHRINK_PCT",
+)
+
+
+def current_settings() -> Settings:
+    """The process's settings. Resolved once, and again only if one of ENV_VARS (or the working
+    directory, which relative paths depend on) changed since: the tests change them per test."""
+    return _resolve(os.getcwd(), tuple(os.environ.get(name) for name in ENV_VARS))
+
+
+@functools.lru_cache(maxsize=4)
+def _resolve(_cwd: str, values: tuple[str | None, ...]) -> Settings:
+    return Settings.from_env({name: value for name, value in zip(ENV_VARS, values, strict=True) if value is not None})

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.core.alerts import failure_message, post_alert
-from orchestration.core.settings import Settings
+from orchestration.core.settings import current_settings
 
 
 @dg.run_failure_sensor(
@@ -11,7 +11,7 @@ from orchestration.core.settings import Settings
     description="Posts a one-line message to ALERT_WEBHOOK_URL (when set) for every failed run.",
 )
 def alert_on_run_failure(context: dg.RunFailureSensorContext):
-    settings = Settings.from_env()
+    settings = current_settings()
     if not settings.alert_webhook_url:
         return dg.SkipReason("ALERT_WEBHOOK_URL is not set")
     message = failure_message(

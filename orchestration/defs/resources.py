@@ -10,7 +10,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.census.client import CensusClient
 from orchestration.census.ingest import NoProgress
 from orchestration.census.landing import LandingStore
-from orchestration.core.settings import Settings
+from orchestration.core.settings import current_settings
 from orchestration.defs.dbt.project import dbt_executable, dbt_project
 from orchestration.hts.client import HtsClient
 from orchestration.hts.landing import HtsLandingStore
@@ -22,7 +22,7 @@ class WarehouseResource(dg.ConfigurableResource):
     path: str = ""
 
     def resolved_path(self) -> Path:
-        return Path(self.path).expanduser().resolve() if self.path else Settings.from_env().warehouse_path
+        return Path(self.path).expanduser().resolve() if self.path else current_settings().warehouse_path
 
 
 class ServingResource(dg.ConfigurableResource):
@@ -34,10 +34,10 @@ class ServingResource(dg.ConfigurableResource):
     replace_other: bool = False
 
     def resolved_path(self) -> Path:
-        return Path(self.path).expanduser().resolve() if self.path else Settings.from_env().serving_path
+        return Path(self.path).expanduser().resolve() if self.path else current_settings().serving_path
 
     def resolved_reports_dir(self) -> Path:
-        return Path(self.reports_dir).expanduser().resolve() if self.reports_dir else Settings.from_env().reports_dir
+        return Path(self.reports_dir).expanduser().resolve() if self.reports_dir else current_settings().reports_dir
 
 
 class LandingResource(dg.ConfigurableResource):
@@ -46,7 +46,7 @@ class LandingResource(dg.ConfigurableResource):
     dir: str = ""
 
     def root(self) -> Path:
-        return Path(self.dir).expanduser().resolve() if self.dir else Settings.from_env().landing_dir
+        return Path(self.dir).expanduser().resolve() if self.dir else current_settings().landing_dir
 
     def store(self) -> LandingStore:
         return LandingStore(self.root())
@@ -67,7 +67,7 @@ class CensusApiResource(dg.ConfigurableResource):
     backoff_factor: float | None = None
 
     def client(self) -> CensusClient:
-        settings = Settings.from_env()
+        settings = current_settings()
         return CensusClient(
             self.base_url or settings.census_api_base_url,
             settings.census_api_key,
@@ -90,7 +90,7 @@ class HtsApiResource(dg.ConfigurableResource):
 
     def client(self) -> HtsClient:
         return HtsClient(
-            self.base_url or Settings.from_env().hts_api_base_url,
+            self.base_url or current_settings().hts_api_base_url,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             max_retries=self.max_retries,

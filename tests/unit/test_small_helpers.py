@@ -164,3 +164,17 @@ def test_a_publish_waits_for_no_one_while_a_refresh_writes(isolated_env, capsys)
         assert main(["publish"]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: warehouse {isolated_env / 'warehouse.duckdb'} is busy: another refresh (process ")
+
+
+def test_settings_are_resolved_once_while_the_environment_holds(monkeypatch, tmp_path):
+    from orchestration.core.settings import current_settings
+
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "a.duckdb"))
+    first = current_settings()
+    assert current_settings() is first  # not parsed again
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "b.duckdb"))
+    second = current_settings()
+    assert second is not first and second.warehouse_path == tmp_path / "b.duckdb"
+    monkeypatch.setenv("CENSUS_API_MAX_RETRIES", "-1")
+    with pytest.raises(InputError, match="CENSUS_API_MAX_RETRIES"):
+        current_settings()

@@ -12,7 +12,7 @@ from orchestration.core.dbt_results import failure_summary, log_error
 from orchestration.core.dbt_vars import batched_vars
 from orchestration.core.failpoints import failpoint
 from orchestration.core.periods import add_months
-from orchestration.core.settings import Settings
+from orchestration.core.settings import current_settings
 from orchestration.core.stopping import check_stop
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.partitions import monthly_partitions
@@ -119,7 +119,7 @@ def trade_dbt_models(
     """Census staging and marts for the partition window. A backfill arrives as one window and is
     built DBT_BATCH_MONTHS at a time, oldest first (each batch's marts read the months before it)."""
     window = context.partition_time_window
-    batches = batched_vars(window.start, window.end, Settings.from_env().dbt_batch_months)
+    batches = batched_vars(window.start, window.end, current_settings().dbt_batch_months)
     for number, batch in enumerate(batches[:-1], start=1):
         progress.reporter().set_description(f"dbt build {number}/{len(batches)}")
         _build_batch(context, dbt, warehouse, batch)

@@ -4,7 +4,7 @@ import dagster as dg
 from pydantic import Field
 
 from orchestration.core.errors import InputError, LandingError, ParseError, StorageError, Unreachable
-from orchestration.core.settings import Settings
+from orchestration.core.settings import current_settings
 from orchestration.core.stopping import StopRequested
 from orchestration.defs.dbt.project import DBT_PROJECT_DIR
 from orchestration.defs.partitions import hts_release_partitions
@@ -69,7 +69,7 @@ def hts_release(
             release_date=config.release_date or None,
             refetch=config.refetch,
             calendar=calendar_dates(RELEASE_CALENDAR),
-            max_shrink=None if config.allow_shrink else Settings.from_env().hts_max_shrink,
+            max_shrink=None if config.allow_shrink else current_settings().hts_max_shrink,
         )
     except PERMANENT as error:
         # A wrong name, an archived release without its file, a broken file: retrying cannot help.

@@ -5,7 +5,7 @@ import base64
 import dagster as dg
 from pydantic import Field
 
-from orchestration.core.settings import Settings
+from orchestration.core.settings import current_settings
 from orchestration.core.stopping import check_stop
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.resources import ServingResource, WarehouseResource
@@ -36,7 +36,7 @@ def serving_copy(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, serving: ServingResource
 ) -> dg.MaterializeResult:
     check_stop(BEFORE_PUBLISH)
-    version = Settings.from_env().serving_storage_version
+    version = current_settings().serving_storage_version
     target = WarehouseTarget.from_env(warehouse.resolved_path())
     if target.kind != "local":
         # A shared warehouse (MotherDuck, DuckLake) is read in place by BI tools: no copy to make.
