@@ -36,7 +36,7 @@ test: install $(COMPAT)/.installed
 lint: install
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/ruff format --check orchestration tests
-	cd dbt_project && ../$(BIN)/sqlfluff lint models macros
+	cd dbt_project && $(CURDIR)/$(BIN)/sqlfluff lint models macros
 
 dev: install $(DAGSTER_HOME_DIR)/dagster.yaml
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dg dev

@@ -5,7 +5,8 @@ call these, so no rule is written twice:
 
 - `marts.vintages_in_force(vintages, as_of)`: of a table or view named by `vintages` (columns
   flow, period, vintage, vintage_at), the rows of each (flow, month)'s vintage in force at
-  `as_of`: the highest-numbered vintage fetched by then. `as_of = 'infinity'` gives the latest.
+  `as_of` (a DATE: the end of that day): the highest-numbered vintage fetched by then.
+  `as_of = 'infinity'` gives the latest.
 - `marts.is_aggregate_partner(code)`: a Census partner code that is not one country: `-` is the
   world, `0xxx` economic groupings, `nXXX` regions. The code, not the name, decides (names are
   retro-labelled and differ from Schedule C).
@@ -20,9 +21,13 @@ from __future__ import annotations
 LATEST = "'infinity'::timestamp"
 
 _MACROS = (
+    # a DATE means the end of that day; a TIMESTAMP that instant
     """create or replace macro marts.vintages_in_force(vintages, as_of) as table
     select * from query_table(vintages)
-    where vintage_at <= as_of
+    where vintage_at <= case
+        when typeof(as_of) = 'DATE' then cast(as_of as timestamp) + interval 1 day - interval 1 microsecond
+        else cast(as_of as timestamp)
+    end
     qualify vintage = max(vintage) over (partition by flow, period)""",
     """create or replace macro marts.is_aggregate_partner(code) as
     (code = '-' or code like '0%' or code like '%X%')""",

@@ -52,6 +52,11 @@ class StorageError(WarehouseError):
     """A write the disk refused (full, read-only): retrying at once cannot help."""
 
 
+def first_line(error: BaseException) -> str:
+    """An exception's first line, for one-line messages."""
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
 def is_disk_full(error: BaseException) -> bool:
     """ENOSPC from Python, or DuckDB's wording of it."""
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:

@@ -237,11 +237,32 @@ def _insert_rows(con, table: str, rows: list[tuple]) -> None:
     con.execute(f"insert into raw.{table} select {placeholders}", {str(i): list(c) for i, c in enumerate(columns, 1)})
 
 
+def parse_new_footnotes(con) -> int:
+    """Record the Chapter 99 references of every footnote set not read yet (all releases);
+    returns how many sets were new. The tariff dbt build runs this too, so a warehouse loaded
+    before the table existed gets it filled."""
+    con.execute("delete from raw.hts_parsed_footnotes where parser_version <> $v", {"v": PARSER_VERSION})
+    footnotes = [
+        row[0]
+        for row in con.execute(
+            """
+            select distinct cast(footnotes as varchar) as f from raw.hts_lines
+            where footnotes is not null and f not in (select footnotes from raw.hts_parsed_footnotes)
+            """
+        ).fetchall()
+    ]
+    _insert_rows(
+        con,
+        "hts_parsed_footnotes",
+        [(PARSER_VERSION, text, chapter99_references(json.loads(text))) for text in footnotes],
+    )
+    return len(footnotes)
+
+
 def parse_new_texts(con, release: str | None = None) -> ParseStats:
     """Parse every rate text not parsed yet by this parser version; report the release's general column."""
     con.execute("delete from raw.hts_parsed_rates where parser_version <> $v", {"v": PARSER_VERSION})
     con.execute("delete from raw.hts_parsed_special where parser_version <> $v", {"v": PARSER_VERSION})
-    con.execute("delete from raw.hts_parsed_footnotes where parser_version <> $v", {"v": PARSER_VERSION})
     rate_texts = [
         row[0]
         for row in con.execute(
@@ -290,19 +311,9 @@ def parse_new_texts(con, release: str | None = None) -> ParseStats:
                     (PARSER_VERSION, text, program, rate.text.strip(), rate.status, rate.kind, rate.ad_valorem_pct,
                      specific.value if specific else None, specific.unit if specific else None, list(rate.references))
                 )  # fmt: skip
-    footnotes = [
-        row[0]
-        for row in con.execute(
-            """
-            select distinct cast(footnotes as varchar) as f from raw.hts_lines
-            where footnotes is not null and f not in (select footnotes from raw.hts_parsed_footnotes)
-            """
-        ).fetchall()
-    ]
-    footnote_rows = [(PARSER_VERSION, text, chapter99_references(json.loads(text))) for text in footnotes]
     _insert_rows(con, "hts_parsed_rates", rows)
     _insert_rows(con, "hts_parsed_special", program_rows)
-    _insert_rows(con, "hts_parsed_footnotes", footnote_rows)
+    parse_new_footnotes(con)
     parsed, unparsed, examples = con.execute(
         """
         select count(*) filter (where p.parse_status = 'parsed'), count(*) filter (where p.parse_status = 'unparsed'),

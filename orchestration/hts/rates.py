@@ -211,7 +211,9 @@ def chapter99_references(
 ) -> list[str]:
     """Chapter 99 headings a line's footnotes point to (`See 9903.88.15.`), in order, once each."""
     found: list[str] = []
-    for note in footnotes or []:
+    for note in footnotes if isinstance(footnotes, list) else []:
+        if not isinstance(note, dict):
+            continue  # not an HTS footnote: it names no heading
         if columns and not set(note.get("columns") or ()) & set(columns):
             continue
         for reference in CH99_REFERENCE.findall(note.get("value") or ""):

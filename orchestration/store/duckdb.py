@@ -19,7 +19,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     """Open the warehouse; a clear one-line error when it is locked or cannot be created.
 
     With WAREHOUSE_TARGET=motherduck or ducklake the warehouse is that shared database instead,
-    and `path` only names the local writer lock (see store/targets.py)."""
+    and `path` only names the local writer lock (see store/targets/)."""
     path = Path(path)
     target = WarehouseTarget.from_env(path)
     if target.kind != "local":

@@ -151,3 +151,9 @@ def test_normalize_mends_typos():
     assert normalize("The duty provided inthe applicable subheading+ 25%.") == (
         "The duty provided in the applicable subheading + 25%"
     )
+
+
+def test_footnotes_of_another_shape_name_no_heading():
+    assert chapter99_references({"value": "See 9903.88.15."}) == []
+    assert chapter99_references(["See 9903.88.15."]) == []
+    assert chapter99_references([{"columns": ["general"], "value": "See 9903.88.15."}, "x"]) == ["9903.88.15"]

@@ -7,13 +7,7 @@
 create or replace macro {{ vintages_relation.schema }}.bilateral_balance_as_of(as_of) as table
 with known as (
     select *
-    from marts.vintages_in_force(
-        '{{ vintages_relation.schema }}.{{ vintages_relation.identifier }}',
-        case
-            when typeof(as_of) = 'DATE' then cast(as_of as timestamp) + interval 1 day - interval 1 microsecond
-            else cast(as_of as timestamp)
-        end
-    )
+    from marts.vintages_in_force('{{ vintages_relation.schema }}.{{ vintages_relation.identifier }}', as_of)
 ),
 complete as (
     select period from known group by period having count(distinct flow) = 2

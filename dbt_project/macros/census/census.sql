@@ -56,10 +56,15 @@
     from {{ rows }} as raw_rows
     semi join (
         select period, landed_file
-        from marts.vintages_in_force('{{ ref("stg_census__vintages") }}', 'infinity'::timestamp)
+        from marts.vintages_in_force({{ relation_literal(ref("stg_census__vintages")) }}, 'infinity'::timestamp)
         where flow = '{{ flow }}'
     ) as latest
         on latest.period = raw_rows.period and latest.landed_file = raw_rows._landed_file
+{%- endmacro %}
+
+{#- A relation's name as an SQL string literal (for query_table and the rule macros). -#}
+{% macro relation_literal(relation) -%}
+    '{{ relation | string | replace("'", "''") }}'
 {%- endmacro %}
 
 {#- The bilateral pivot of per-flow rows (flow, partner_name, is_aggregate, value_usd) grouped by

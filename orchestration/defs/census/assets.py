@@ -7,7 +7,7 @@ from pydantic import Field
 
 from orchestration.census.checks import latest_rows, run_raw_checks
 from orchestration.census.ingest import FlowIngest, ingest_flow
-from orchestration.census.plan import DEFAULT_LEVELS, FLOWS, parse_levels
+from orchestration.census.plan import DEFAULT_LEVELS, FLOWS, VALUE_VAR, parse_levels
 from orchestration.core.errors import (
     CensusKeyError,
     CensusNoData,
@@ -54,9 +54,9 @@ def _preview(warehouse: WarehouseResource, flow: str, table: str, month) -> str:
     with connect(warehouse.resolved_path(), read_only=True) as con:
         rows = con.execute(
             f"""
-            select cty_code, cty_name, {"all_val_mo" if flow == "exports" else "gen_val_mo"} as value_usd
+            select cty_code, cty_name, {VALUE_VAR[flow].lower()} as value_usd
             from {latest_rows(table, flow)}
-            where period = $month and comm_lvl = '-' and summary_lvl = 'DET' and cty_code <> '-'
+            where period = $month and comm_lvl = '-' and not marts.is_aggregate_partner(cty_code)
             order by value_usd desc limit 10
             """,
             {"month": month},

@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.census.load import ensure_raw_schema
 from orchestration.core.dbt_results import failure_summary, log_error
 from orchestration.core.dbt_vars import batched_vars
 from orchestration.core.failpoints import failpoint
@@ -17,9 +18,9 @@ from orchestration.core.stopping import check_stop
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import ProgressResource, WarehouseResource
-from orchestration.hts.load import ensure_hts_schema
+from orchestration.hts.load import ensure_hts_schema, parse_new_footnotes
 from orchestration.store import marts_state
-from orchestration.store.duckdb import connect, table_row_counts
+from orchestration.store.duckdb import connect, table_row_counts, transaction
 
 
 class TradeDbtTranslator(DagsterDbtTranslator):
@@ -118,6 +119,10 @@ def trade_dbt_models(
 ):
     """Census staging and marts for the partition window. A backfill arrives as one window and is
     built DBT_BATCH_MONTHS at a time, oldest first (each batch's marts read the months before it)."""
+    with connect(warehouse.resolved_path()) as con:
+        # the raw tables and the rule macros the models call (census/rules.py), for a warehouse
+        # whose last census load predates them
+        ensure_raw_schema(con)
     window = context.partition_time_window
     batches = batched_vars(window.start, window.end, current_settings().dbt_batch_months)
     for number, batch in enumerate(batches[:-1], start=1):
@@ -142,7 +147,9 @@ def tariff_dbt_models(
     """Tariff staging and marts, rebuilt whole: rate intervals span releases, and the effective
     tariff mart reads every loaded month."""
     progress.reporter().set_description("dbt build (tariffs)")
-    with connect(warehouse.resolved_path()) as con:
-        # The HTS sources must exist even before any release is loaded.
+    with connect(warehouse.resolved_path()) as con, transaction(con):
+        # The HTS sources must exist even before any release is loaded, and every footnote set
+        # read (a warehouse loaded before raw.hts_parsed_footnotes existed has none).
         ensure_hts_schema(con)
+        parse_new_footnotes(con)
     yield from _run_dbt(context, dbt, warehouse, None)

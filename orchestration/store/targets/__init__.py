@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.core.errors import InputError, WarehouseError
+from orchestration.core.errors import InputError, WarehouseError, first_line
 from orchestration.store.targets import ducklake, local, motherduck
 
 TARGETS = ("local", "motherduck", "ducklake")
@@ -71,7 +71,8 @@ class WarehouseTarget:
         try:
             con = duckdb.connect(self.database(), read_only=read_only and self.kind == "motherduck")
         except duckdb.Error as error:
-            raise WarehouseError(f"cannot open {self.describe()}: {ducklake.first_line(error)}") from None
+            # DuckDB may echo a connection string; never a token (those stay in the environment)
+            raise WarehouseError(f"cannot open {self.describe()}: {first_line(error)}") from None
         if self.kind == "ducklake":
             ducklake.attach(con, self.ducklake_catalog, self.ducklake_data_path, self.describe())
         return con

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import duckdb
 
-from orchestration.core.errors import InputError, WarehouseError
+from orchestration.core.errors import InputError, WarehouseError, first_line
 
 # The name the warehouse is attached under; SQL qualifies tables as schema.table.
 ALIAS = "warehouse"
@@ -49,8 +49,3 @@ def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str, describ
     except duckdb.Error as error:
         con.close()
         raise WarehouseError(f"cannot open {describe}: {first_line(error)}") from None
-
-
-def first_line(error: Exception) -> str:
-    # DuckDB may echo a connection string; never a token (those stay in the environment).
-    return str(error).splitlines()[0]

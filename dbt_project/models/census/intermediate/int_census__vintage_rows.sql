@@ -29,7 +29,7 @@ imports as (
 latest as (
 
     select distinct flow, period, vintage
-    from marts.vintages_in_force('{{ ref("stg_census__vintages") }}', 'infinity'::timestamp)
+    from marts.vintages_in_force({{ relation_literal(ref("stg_census__vintages")) }}, 'infinity'::timestamp)
 
 ),
 

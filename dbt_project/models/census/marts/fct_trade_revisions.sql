@@ -24,7 +24,7 @@ months as (
         flow,
         period,
         min(vintage) as first_vintage,
-        max(vintage) as latest_vintage,
+        max(vintage) filter (where is_latest) as latest_vintage,
         count(distinct vintage) as vintages,
         min(vintage_at) as first_vintage_at,
         max(vintage_at) as latest_vintage_at
