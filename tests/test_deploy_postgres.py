@@ -23,9 +23,13 @@ from conftest import ROOT, TEST_KEY
 from helpers import free_port, offline_env, stop
 from postgres import postgres_bin, running_postgres
 
-pytestmark = pytest.mark.skipif(
-    postgres_bin() is None, reason="PostgreSQL is not installed (.ci/run installs Debian's postgresql)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        postgres_bin() is None, reason="PostgreSQL is not installed (.ci/run installs Debian's postgresql)"
+    ),
+    pytest.mark.process,
+    pytest.mark.xdist_group("postgres"),  # one worker, one server for the module
+]
 
 BIN = Path(sys.executable).parent
 MONTHS = (date(2017, 1, 1), date(2017, 2, 1))
