@@ -60,23 +60,23 @@ def pytest_configure(config: pytest.Config) -> None:
         import orchestration.defs.dbt.project  # noqa: F401 - parses on import when needed
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist, order the work so that the workers finish together: first one test that
-    needs the demo warehouse (its worker builds it while the others go on), then the real-process
-    tests, the slow ones, the rest, and last the other fast tests that read the demo warehouse (so
-    that they do not wait for its build), each in the order collected."""
+    """Every test that reads the demo warehouse is `slow` (not in make test-fast): the warehouse is
+    a full Dagster and dbt build. Under pytest-xdist, hand out the long tests first so that the
+    workers finish together: one test that needs the demo warehouse (its worker builds it while the
+    others go on), then the real-process tests, the slow ones and the rest, each in the order
+    collected."""
+    demo = [item for item in items if "demo_warehouse" in getattr(item, "fixturenames", ())]
+    for item in demo:
+        item.add_marker(pytest.mark.slow)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
-    demo = [item for item in items if "demo_warehouse" in getattr(item, "fixturenames", ())]
 
     def rank(item: pytest.Item) -> int:
         if demo and item is demo[0]:
             return 0
-        if item.get_closest_marker("process"):
-            return 1
-        if item.get_closest_marker("slow"):
-            return 2
-        return 4 if item in demo else 3
+        return 1 if item.get_closest_marker("process") else 2 if item.get_closest_marker("slow") else 3
 
     items.sort(key=rank)
 
