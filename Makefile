@@ -8,7 +8,7 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster
 # bundle older DuckDB releases than the warehouse's 2.0).
 COMPAT := .venv-duckdb14
 
-.PHONY: install demo test lint dev docs status publish bench clean
+.PHONY: install demo test test-fast lint dev docs status publish bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -30,8 +30,20 @@ $(COMPAT)/.installed:
 	$(COMPAT)/bin/python -m pip install --quiet --disable-pip-version-check "duckdb==1.4.4"
 	@touch $@
 
+# The tests run in parallel worker processes (pytest-xdist): many wait on servers, subprocesses and
+# sleeps rather than on the CPU, so more workers than cores pay. A group of tests that shares one
+# server (xdist_group) stays on one worker; tests are handed out in the order tests/conftest.py
+# sorts them (longest first).
+TEST_WORKERS ?= 3
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
 test: install $(COMPAT)/.installed
-	$(BIN)/python -m pytest
+	$(PYTEST)
+
+# The inner loop: unit tests and the fast integration tests, without the tests marked `slow` or
+# `process` (about 2 minutes).
+test-fast: install $(COMPAT)/.installed
+	$(PYTEST) -m "not slow and not process"
 
 lint: install
 	$(BIN)/ruff check orchestration tests

@@ -1,9 +1,12 @@
 """Shared fixtures. Every test that writes gets its own temporary warehouse and landing zone;
-the 2017 sample (landing and a warehouse built from it) is made once per session."""
+the 2017 sample (landing and a warehouse built from it) is made once per test run, and shared
+read-only by the pytest-xdist workers."""
 
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -50,24 +53,75 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Parse the dbt project (when its manifest is missing or stale) once, here in the main
+    process, before pytest-xdist starts workers that would each parse it into the same folder."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        import orchestration.defs.dbt.project  # noqa: F401 - parses on import when needed
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that reads the demo warehouse is `slow` (not in make test-fast): the warehouse is
+    a full Dagster and dbt build. Under pytest-xdist, hand out the long tests first so that the
+    workers finish together: one test that needs the demo warehouse (its worker builds it while the
+    others go on), then the real-process tests, the slow ones and the rest, each in the order
+    collected."""
+    demo = [item for item in items if "demo_warehouse" in getattr(item, "fixturenames", ())]
+    for item in demo:
+        item.add_marker(pytest.mark.slow)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+
+    def rank(item: pytest.Item) -> int:
+        if demo and item is demo[0]:
+            return 0
+        return 1 if item.get_closest_marker("process") else 2 if item.get_closest_marker("slow") else 3
+
+    items.sort(key=rank)
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder that `build` fills once per test run. Under pytest-xdist the workers share it: the
+    first to need it builds it under a file lock, the others wait for that build and reuse it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    from filelock import FileLock
+
+    shared_root = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
+    folder, done = shared_root / name, shared_root / f"{name}.done"
+    with FileLock(str(shared_root / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's landing zone (2017 Census sample and the sample tariff schedule), written once
-    per session (read-only for tests)."""
+    per test run (read-only for tests)."""
     from orchestration.app.runner import ensure_sample_landing
 
-    root = tmp_path_factory.mktemp("sample-landing")
-    ensure_sample_landing(root, DEMO_MONTHS)
-    return root
+    return built_once(tmp_path_factory, "sample-landing", lambda root: ensure_sample_landing(root, DEMO_MONTHS))
 
 
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path) -> Path:
-    """A warehouse built by the full pipeline (Dagster + dbt) from the sample, as `make demo` does."""
+    """A warehouse built by the full pipeline (Dagster + dbt) from the sample, as `make demo` does;
+    built once per test run and read-only for tests (copy it to write)."""
+    folder = built_once(tmp_path_factory, "demo", lambda f: _build_demo(f / "warehouse.duckdb", sample_landing))
+    return folder / "warehouse.duckdb"
+
+
+def _build_demo(path: Path, sample_landing: Path) -> None:
     from orchestration.app.runner import SAMPLE_LEVELS, RefreshRequest, TariffRequest, refresh, refresh_tariffs
     from orchestration.devdata.schedule import SAMPLE_RELEASE
 
-    path = tmp_path_factory.mktemp("demo") / "warehouse.duckdb"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAGSTER_HOME", str(dagster_home(path.parent / "dagster_home")))
         refresh_tariffs(
@@ -84,7 +138,6 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory, sample_landing: Pat
             ),
             show_progress=False,
         )
-    return path
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from census_server import QuietServer
 
 PREFIX = "/reststop"
 
@@ -22,7 +24,7 @@ class HtsTestServer:
         self.releases, self.dates, self.current = releases, dates, current
         self.seen: list[str] = []
         self._rows: dict[str, list[dict]] = {}
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

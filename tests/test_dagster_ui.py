@@ -25,7 +25,11 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts" / "dagster-ui"
 MONTH = date(2017, 1, 1)
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"),
+    pytest.mark.process,
+    pytest.mark.xdist_group("dagster-ui"),  # one worker, one webserver and browser for the module
+]
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:

@@ -106,6 +106,7 @@ def test_the_hts_sensor_adds_new_releases_and_asks_for_the_current_one(shared):
 
 
 @pytest.mark.slow
+@pytest.mark.process
 def test_dg_check_defs_passes():
     dg_cli = Path(sys.executable).with_name("dg")
     result = subprocess.run([str(dg_cli), "check", "defs"], cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -23,9 +23,13 @@ from conftest import ROOT, TEST_KEY
 from helpers import free_port, offline_env, stop
 from postgres import postgres_bin, running_postgres
 
-pytestmark = pytest.mark.skipif(
-    postgres_bin() is None, reason="PostgreSQL is not installed (.ci/run installs Debian's postgresql)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        postgres_bin() is None, reason="PostgreSQL is not installed (.ci/run installs Debian's postgresql)"
+    ),
+    pytest.mark.process,
+    pytest.mark.xdist_group("postgres"),  # one worker, one server for the module
+]
 
 BIN = Path(sys.executable).parent
 MONTHS = (date(2017, 1, 1), date(2017, 2, 1))
@@ -73,17 +77,18 @@ def test_the_deploy_instance_config_loads_on_postgres(postgres, tmp_path, monkey
     assert {m.split(":")[0] for m in mounts} <= names
 
 
-def _wait_for_grpc(port: int, env: dict, process: subprocess.Popen, log: Path) -> None:
+def _wait_for_grpc(port: int, process: subprocess.Popen, log: Path) -> None:
+    # the check `dagster api grpc-health-check` makes, from this process (not a new one per poll)
+    from dagster._grpc.client import DagsterGrpcClient
+
+    client = DagsterGrpcClient(port=port, host="127.0.0.1")
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the gRPC server exited:\n{log.read_text()[-3000:]}")
-        check = subprocess.run(
-            [str(BIN / "dagster"), "api", "grpc-health-check", "-p", str(port)], env=env, capture_output=True
-        )
-        if check.returncode == 0:
+        if client.health_check_query() == "SERVING":
             return
-        time.sleep(1)
+        time.sleep(0.5)
     pytest.fail(f"the gRPC server did not answer:\n{log.read_text()[-3000:]}")
 
 
@@ -122,7 +127,7 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
         )  # fmt: skip
     daemon = None
     try:
-        _wait_for_grpc(port, env, grpc, grpc_log)
+        _wait_for_grpc(port, grpc, grpc_log)
         for month in MONTHS:
             launched = subprocess.run(
                 [str(BIN / "dagster"), "job", "launch", "-w", str(tmp_path / "workspace.yaml"), "-j", "census_monthly"]
@@ -150,7 +155,7 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
 
             # the two refreshes, then the publish that publish_after_refresh requests after them
             while time.monotonic() < deadline and not (len(finished("census_monthly")) == 2 and finished("publish")):
-                time.sleep(3)
+                time.sleep(1)
             runs = [r for r in instance.get_runs() if r.job_name == "census_monthly"]
             statuses = {r.tags.get("dagster/partition"): r.status for r in runs}
             assert statuses == {m.isoformat(): dg.DagsterRunStatus.SUCCESS for m in MONTHS}, (

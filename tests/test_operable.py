@@ -61,6 +61,7 @@ def _slow(seconds: float):
 # 1. A refresh after a SIGKILL must not wait for the dead run's pool slot.
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("landed_before_kill", [3, 9])
 def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(landed_before_kill, isolated_env):
     with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.1)) as server:
@@ -81,6 +82,7 @@ def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(landed_before_
     assert all(totals[key] == value for key, value in truth(MONTHS).items())
 
 
+@pytest.mark.process
 def test_a_pool_held_by_a_live_run_is_named_after_the_wait_limit(isolated_env, tmp_path):
     """A long refresh of another warehouse holds the pool of the shared instance; a second one
     waits WAREHOUSE_POOL_WAIT, then says which run holds the slot."""
@@ -106,6 +108,7 @@ def test_a_pool_held_by_a_live_run_is_named_after_the_wait_limit(isolated_env, t
 # 2. SIGINT and SIGTERM stop a refresh at the next safe point.
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_refresh_at_a_safe_point(signum, isolated_env):
     with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.2)) as server:
@@ -129,6 +132,7 @@ def test_a_signal_stops_the_refresh_at_a_safe_point(signum, isolated_env):
     assert months and all(rows[k] == v for k, v in published.items() if k[0] in months and k[2] == "exports")
 
 
+@pytest.mark.process
 def test_a_second_sigint_aborts_at_once_and_the_next_refresh_recovers(isolated_env):
     with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.2)) as server:
         env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url}
@@ -409,6 +413,7 @@ def test_a_full_disk_while_loading_keeps_the_months_before(
     assert err.startswith("error: loading ") and f"free space in {disk} and run it again" in err
 
 
+@pytest.mark.process
 def test_an_unfinished_dbt_build_is_reported_until_a_refresh_succeeds(isolated_env, monkeypatch, capsys):
     from orchestration.app.cli import main
 
@@ -455,6 +460,7 @@ def test_a_damaged_manifest_is_named_not_mistaken_for_data(sample_landing, isola
     assert "--refetch" in err
 
 
+@pytest.mark.process
 def test_status_and_sql_answer_during_a_refresh(isolated_env, monkeypatch, capsys):
     from orchestration.app.cli import main
 

@@ -141,6 +141,8 @@ def reference(tmp_path_factory) -> dict:
     return marts(folder / "w.duckdb")
 
 
+@pytest.mark.process
+@pytest.mark.xdist_group("reliability-reference")  # one worker builds the module's reference
 @pytest.mark.parametrize("point", ["fetch:4", "load", "dbt:20"])
 def test_a_killed_refresh_is_finished_by_the_next_one(point, reference, isolated_env, monkeypatch):
     with CensusTestServer([JAN], key=TEST_KEY) as server:
@@ -170,6 +172,7 @@ def test_five_refreshes_of_the_same_range_are_identical(isolated_env, monkeypatc
     assert all(state == states[0] for state in states[1:])
 
 
+@pytest.mark.process
 def test_two_refreshes_at_once_one_waits_its_turn_or_says_busy(isolated_env, monkeypatch):
     with CensusTestServer([JAN], key=TEST_KEY) as server:
         env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url}

@@ -218,6 +218,7 @@ print(polls, len(errors), errors[:3])
 
 
 @pytest.mark.slow
+@pytest.mark.process
 def test_bi_reads_through_sqlalchemy_while_a_refresh_runs(isolated_env, monkeypatch):
     from census_server import CensusTestServer
 
