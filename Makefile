@@ -35,7 +35,7 @@ $(COMPAT)/.installed:
 # server (xdist_group) stays on one worker; tests are handed out in the order tests/conftest.py
 # sorts them (longest first).
 TEST_WORKERS ?= 3
-PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder --durations=10
 
 test: install $(COMPAT)/.installed
 	$(PYTEST)
