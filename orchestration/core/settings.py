@@ -1,5 +1,5 @@
 """Settings from the environment: resolved on first use (never at import time), then once per
-process: `current_settings()` keeps the result while the variables it reads keep their values."""
+process: `current_settings()` keeps the result while the environment keeps its values."""
 
 from __future__ import annotations
 
@@ -115,34 +115,12 @@ class Settings:
         )
 
 
-# Every variable Settings.from_env reads.
-ENV_VARS = (
-    "WAREHOUSE_PATH",
-    "SERVING_PATH",
-    "LANDING_DIR",
-    "CENSUS_API_BASE_URL",
-    "HTS_API_BASE_URL",
-    "CENSUS_API_KEY",
-    "ALERT_WEBHOOK_URL",
-    "SERVING_STORAGE_VERSION",
-    "REPORTS_DIR",
-    "CENSUS_API_READ_TIMEOUT",
-    "CENSUS_API_MAX_RETRIES",
-    "CENSUS_API_BACKOFF",
-    "WAREHOUSE_MEMORY_LIMIT",
-    "DBT_BATCH_MONTHS",
-    "CENSUS_API_REQUEST_DEADLINE",
-    "WAREHOUSE_POOL_WAIT",
-    "HTS_MAX_SHRINK_PCT",
-)
-
-
 def current_settings() -> Settings:
-    """The process's settings. Resolved once, and again only if one of ENV_VARS (or the working
-    directory, which relative paths depend on) changed since: the tests change them per test."""
-    return _resolve(os.getcwd(), tuple(os.environ.get(name) for name in ENV_VARS))
+    """The process's settings. Resolved once, and again only if the environment (or the working
+    directory, which relative paths depend on) changed since: the tests change it per test."""
+    return _resolve(os.getcwd(), frozenset(os.environ.items()))
 
 
 @functools.lru_cache(maxsize=4)
-def _resolve(_cwd: str, values: tuple[str | None, ...]) -> Settings:
-    return Settings.from_env({name: value for name, value in zip(ENV_VARS, values, strict=True) if value is not None})
+def _resolve(_cwd: str, env: frozenset[tuple[str, str]]) -> Settings:
+    return Settings.from_env(dict(env))

@@ -178,18 +178,3 @@ def test_settings_are_resolved_once_while_the_environment_holds(monkeypatch, tmp
     monkeypatch.setenv("CENSUS_API_MAX_RETRIES", "-1")
     with pytest.raises(InputError, match="CENSUS_API_MAX_RETRIES"):
         current_settings()
-
-
-def test_the_settings_cache_key_holds_every_variable_the_settings_read():
-    from orchestration.core.settings import ENV_VARS
-
-    class Recording(dict):
-        read: set[str] = set()
-
-        def get(self, key, default=None):
-            self.read.add(key)
-            return super().get(key, default)
-
-    env = Recording()
-    Settings.from_env(env)
-    assert env.read == set(ENV_VARS)
