@@ -59,8 +59,13 @@ RELEASE_COLUMNS = "name, description, status, release_start_date, _source, _land
 
 def ensure_hts_schema(con) -> None:
     con.execute("create schema if not exists raw")
+    had_footnotes = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'hts_parsed_footnotes'"
+    ).fetchone()[0]
     for statement in DDL:
         con.execute(statement)
+    if not had_footnotes:
+        parse_new_footnotes(con)  # lines loaded before the table existed
     # true: the date was given with --release-date and wins over the calendar
     con.execute("alter table raw.hts_releases add column if not exists date_given BOOLEAN")
 
@@ -239,8 +244,7 @@ def _insert_rows(con, table: str, rows: list[tuple]) -> None:
 
 def parse_new_footnotes(con) -> int:
     """Record the Chapter 99 references of every footnote set not read yet (all releases);
-    returns how many sets were new. The tariff dbt build runs this too, so a warehouse loaded
-    before the table existed gets it filled."""
+    returns how many sets were new."""
     con.execute("delete from raw.hts_parsed_footnotes where parser_version <> $v", {"v": PARSER_VERSION})
     footnotes = [
         row[0]

@@ -157,3 +157,19 @@ def test_footnotes_of_another_shape_name_no_heading():
     assert chapter99_references({"value": "See 9903.88.15."}) == []
     assert chapter99_references(["See 9903.88.15."]) == []
     assert chapter99_references([{"columns": ["general"], "value": "See 9903.88.15."}, "x"]) == ["9903.88.15"]
+
+
+def test_a_warehouse_loaded_before_the_footnote_table_gets_it_filled():
+    import duckdb
+
+    from orchestration.hts.load import DDL, ensure_hts_schema
+
+    with duckdb.connect() as con:
+        con.execute("create schema raw")
+        con.execute(DDL[0])  # raw.hts_lines as an older version created it
+        note = '[{"columns": ["general"], "value": "See 9903.88.15."}]'
+        con.execute(
+            "insert into raw.hts_lines (release, ordinal, htsno, footnotes) values ('R', 1, '0201', $f)", {"f": note}
+        )
+        ensure_hts_schema(con)
+        assert con.execute("select chapter99_refs from raw.hts_parsed_footnotes").fetchall() == [(["9903.88.15"],)]

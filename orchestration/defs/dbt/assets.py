@@ -18,9 +18,9 @@ from orchestration.core.stopping import check_stop
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import ProgressResource, WarehouseResource
-from orchestration.hts.load import ensure_hts_schema, parse_new_footnotes
+from orchestration.hts.load import ensure_hts_schema
 from orchestration.store import marts_state
-from orchestration.store.duckdb import connect, table_row_counts, transaction
+from orchestration.store.duckdb import connect, table_row_counts
 
 
 class TradeDbtTranslator(DagsterDbtTranslator):
@@ -147,9 +147,7 @@ def tariff_dbt_models(
     """Tariff staging and marts, rebuilt whole: rate intervals span releases, and the effective
     tariff mart reads every loaded month."""
     progress.reporter().set_description("dbt build (tariffs)")
-    with connect(warehouse.resolved_path()) as con, transaction(con):
-        # The HTS sources must exist even before any release is loaded, and every footnote set
-        # read (a warehouse loaded before raw.hts_parsed_footnotes existed has none).
+    with connect(warehouse.resolved_path()) as con:
+        # The HTS sources must exist even before any release is loaded.
         ensure_hts_schema(con)
-        parse_new_footnotes(con)
     yield from _run_dbt(context, dbt, warehouse, None)
