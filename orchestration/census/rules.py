@@ -20,6 +20,7 @@ from __future__ import annotations
 
 LATEST = "'infinity'::timestamp"
 
+RULE_MACROS = ("vintages_in_force", "is_aggregate_partner")
 _MACROS = (
     # a DATE means the end of that day; a TIMESTAMP that instant
     """create or replace macro marts.vintages_in_force(vintages, as_of) as table

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.census.rules import install_macros
+from orchestration.census.rules import RULE_MACROS, install_macros
 from orchestration.core.errors import InputError, WarehouseBusy, WarehouseError, is_disk_full, write_failed
 from orchestration.core.settings import duckdb_config
 from orchestration.store.duckdb import transaction
@@ -341,6 +341,8 @@ def _copy_table_macros(con) -> None:
     try:
         install_macros(con)  # the rules first: the other macros call them
         for name, parameters, definition in macros:
+            if name in RULE_MACROS:
+                continue  # installed above from their one definition
             arguments = ", ".join(_ident(p) for p in parameters)
             con.execute(f"create or replace macro {SCHEMA}.{_ident(name)}({arguments}) as table {definition}")
     finally:
