@@ -1,7 +1,9 @@
 """The whole pipeline (Dagster assets + dbt) on temporary warehouses; slow, run by `make test`."""
 
 import csv
+import json
 import shutil
+import subprocess
 from datetime import date
 
 import dagster as dg
@@ -14,6 +16,7 @@ from helpers import snapshot
 from orchestration.app.bench import fingerprints
 from orchestration.app.runner import SAMPLE_LEVELS, RefreshRequest, job_definition, refresh, refresh_selection
 from orchestration.census.landing import LandingStore
+from orchestration.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
 from orchestration.devdata.published import PUBLISHED_2017
 from orchestration.devdata.sample import write_sample_landing
@@ -140,6 +143,20 @@ def test_only_raw_staging_and_marts_schemas_exist_and_mart_columns_are_described
         "select table_name, column_name from duckdb_columns() where schema_name = 'marts' and comment is null"
     ).fetchall()
     assert undocumented == []
+
+
+def test_every_dbt_unit_test_passes(demo_warehouse, tmp_path):
+    """dbt's unit tests (SQL logic on fixed inputs), which refreshes leave out, run here: all of them."""
+    warehouse, target = tmp_path / "warehouse.duckdb", tmp_path / "target"
+    shutil.copy(demo_warehouse, warehouse)
+    command = [dbt_executable(), "test", "--select", "test_type:unit", "--target-path", str(target)]
+    command += ["--log-path", str(target), "--vars", json.dumps({"warehouse_path": str(warehouse)})]
+    finished = subprocess.run(command, cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stdout[-3000:]
+    declared = set(json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())["unit_tests"])
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert len(declared) >= 3 and {r["unique_id"] for r in results} == declared
+    assert {r["status"] for r in results} == {"pass"}
 
 
 def test_the_demo_prints_japan_and_a_second_run_changes_nothing(

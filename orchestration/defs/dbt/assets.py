@@ -63,8 +63,16 @@ def _what(dbt_vars: dict | None) -> str:
 
 def _build_args(warehouse: WarehouseResource, dbt_vars: dict | None) -> list[str]:
     """`dbt build` with the window's vars and the warehouse file this run writes: the profile
-    reads `warehouse_path` from the vars, so nothing rewrites the process's environment."""
-    return ["build", "--vars", json.dumps({**(dbt_vars or {}), "warehouse_path": str(warehouse.resolved_path())})]
+    reads `warehouse_path` from the vars, so nothing rewrites the process's environment. dbt's
+    unit tests check SQL logic on fixed inputs, not the data: they run in `make test`
+    (tests/test_pipeline.py), not in every refresh."""
+    return [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--vars",
+        json.dumps({**(dbt_vars or {}), "warehouse_path": str(warehouse.resolved_path())}),
+    ]
 
 
 def _build_batch(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_vars: dict) -> None:

@@ -8,31 +8,34 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
-_SOURCES = ("models", "macros", "seeds", "tests", "dbt_project.yml", "profiles.yml")
+from orchestration.defs.dbt.executable import PARSED, PROJECT_DIR, newest_source
+
+DBT_PROJECT_DIR = PROJECT_DIR
 
 
 def dbt_executable() -> str:
-    """`dbt` from this interpreter's environment, so a venv works without being activated."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+    """The dbt that Dagster runs, from this interpreter's environment (so a venv works without
+    being activated): `trade-warehouse-dbt`, dbt reusing the project's parse, where installed."""
+    for name in ("trade-warehouse-dbt", "dbt"):
+        beside = Path(sys.executable).with_name(name)
+        if beside.exists():
+            return str(beside)
+    return shutil.which("dbt") or "dbt"
 
 
-def _newest_source(project_dir: Path) -> float:
-    newest = 0.0
-    for name in _SOURCES:
-        path = project_dir / name
-        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
-    return newest
+def _stale(project: DbtProject) -> bool:
+    """The saved parse is missing or older than the project's files."""
+    saved = [project.manifest_path, project.target_path / PARSED]
+    return not all(path.exists() for path in saved) or min(path.stat().st_mtime for path in saved) < newest_source(
+        project.project_dir
+    )
 
 
 def _prepare(project: DbtProject) -> DbtProject:
     # The asset graph is read from target/manifest.json at import. `dg dev` re-parses on start;
-    # elsewhere (CLI, tests, a fresh clone) parse when the manifest is missing or older than
-    # the project's files. Parsing needs no database and takes a few seconds.
-    manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source(project.project_dir):
+    # elsewhere (CLI, tests, a fresh clone) parse when the saved parse is stale (_stale).
+    # Parsing needs no database and takes a few seconds.
+    if _stale(project):
         from dagster_dbt import DbtCliResource
 
         DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
