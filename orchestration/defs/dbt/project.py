@@ -25,7 +25,7 @@ def dbt_executable() -> str:
 
 def _stale(project: DbtProject) -> bool:
     """The saved parse is missing or older than the project's files."""
-    saved = [project.manifest_path, project.target_path / PARSED]
+    saved = [project.manifest_path, project.manifest_path.with_name(PARSED)]
     return not all(path.exists() for path in saved) or min(path.stat().st_mtime for path in saved) < newest_source(
         project.project_dir
     )
