@@ -1,0 +1,79 @@
+"""trade-warehouse-dbt reuses the project's saved parse only when the parse is the one dbt would make."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.defs.dbt.executable import PARSED, PROJECT_DIR, reusable_manifest, warehouse_catalog
+from orchestration.defs.dbt.project import dbt_project
+
+
+def _build(path: str) -> list[str]:
+    return ["build", "--select", "fct_trade_monthly", "--vars", json.dumps({"warehouse_path": path})]
+
+
+def test_the_catalog_is_the_warehouse_files_stem_and_only_for_the_local_target(monkeypatch):
+    assert warehouse_catalog(_build("/data/trade.duckdb")) == "trade"
+    monkeypatch.setenv("WAREHOUSE_PATH", "/elsewhere/history.duckdb")
+    assert warehouse_catalog(["build"]) == "history"
+    assert warehouse_catalog(["build", "--target-path", "/tmp/t"]) == "history"
+    assert warehouse_catalog(["build", "--target", "ducklake"]) is None
+    assert warehouse_catalog(["build", '--vars={"warehouse_path": "/x/y.duckdb"}']) is None  # not read: no guess
+    monkeypatch.setenv("WAREHOUSE_TARGET", "DuckLake")
+    assert warehouse_catalog(["build"]) is None
+
+
+def test_a_build_gets_the_saved_parse_when_it_names_the_same_catalog():
+    assert dbt_project.manifest_path.with_name(PARSED).exists()  # pytest_configure parsed the project
+    stem = {node["database"] for node in json.loads(dbt_project.manifest_path.read_text())["nodes"].values()}.pop()
+    manifest = reusable_manifest(_build(f"/any/folder/{stem}.duckdb"))
+    assert manifest is not None and "model.trade_warehouse.fct_bilateral_balance_monthly" in manifest.nodes
+    assert manifest.flat_graph["nodes"]  # built as a fresh parse builds it
+    assert reusable_manifest(_build(f"/any/folder/{stem}_other.duckdb")) is None
+    assert reusable_manifest(["parse"]) is None and reusable_manifest(["docs", "generate"]) is None
+
+
+def test_an_edited_model_makes_the_saved_parse_stale(tmp_path):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    (project / "target").mkdir()
+    shutil.copy2(dbt_project.manifest_path.with_name(PARSED), project / "target" / PARSED)
+    stem = {node["database"] for node in json.loads(dbt_project.manifest_path.read_text())["nodes"].values()}.pop()
+    saved = (project / "target" / PARSED).stat().st_mtime
+    for path in project.rglob("*"):
+        os.utime(path, (saved - 60, saved - 60))  # the copy's files are older than the parse
+    assert reusable_manifest(_build(f"/w/{stem}.duckdb"), project) is not None
+    model = project / "models" / "census" / "marts" / "fct_trade_monthly.sql"
+    model.write_text(model.read_text() + "\n")
+    assert reusable_manifest(_build(f"/w/{stem}.duckdb"), project) is None
+
+
+def test_vars_are_read_only_where_the_reuse_allows():
+    """The saved parse is reused across vars because the window is read only in model bodies
+    (compiled at run time) and warehouse_path only names the catalog (checked). A var read
+    anywhere else (a config, a ref) would need executable.py reconsidered."""
+    readers = {
+        path.relative_to(PROJECT_DIR).as_posix()
+        for path in PROJECT_DIR.rglob("*")
+        if path.is_file() and path.suffix in (".sql", ".yml") and "target" not in path.relative_to(PROJECT_DIR).parts
+        if re.search(r"\bvar\(", path.read_text())
+    }
+    assert readers == {"macros/common/period_window.sql", "profiles.yml"}
+
+
+def test_the_version_is_dbts_without_importing_dbt():
+    from importlib.metadata import version
+
+    executable = Path(sys.executable).with_name("trade-warehouse-dbt")
+    if not executable.exists():
+        pytest.skip("trade-warehouse-dbt is not installed in this environment")
+    printed = subprocess.run([str(executable), "--version"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"(\d+\.\d+\.\d+)", printed).group(1) == version("dbt-core")  # what dagster-dbt reads
