@@ -13,12 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import matplotlib
-
-matplotlib.use("Agg")  # no display here or in Dagster's workers
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
 BLUE, ORANGE, GREY, RED = "#1f5a96", "#d9822b", "#8a8f98", "#b8312f"
 
@@ -29,6 +23,18 @@ class Report:
     charts: dict[str, Path] = field(default_factory=dict)  # title -> PNG
     page: Path | None = None
     notes: list[str] = field(default_factory=list)
+
+
+def _pyplot():
+    """matplotlib, imported when a chart is drawn: importing it costs about a second of CPU in
+    every process that loads the Dagster definitions (each run step, the code server), and most
+    of them draw nothing."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display here or in Dagster's workers
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _billions(value, _position=None) -> str:
@@ -48,7 +54,7 @@ def _label(code: str, text: str | None) -> str:
 def _save(figure, path: Path) -> Path:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    plt.close(figure)
+    _pyplot().close(figure)
     return path
 
 
@@ -60,6 +66,10 @@ def balance_chart(con, partner: str, name: str, path: Path) -> Path | None:
     ).fetchall()
     if not rows:
         return None
+    from matplotlib.dates import DateFormatter
+    from matplotlib.ticker import FuncFormatter
+
+    plt = _pyplot()
     periods = [r[0] for r in rows]
     figure, axis = plt.subplots(figsize=(10, 4.8))
     axis.bar(periods, [r[1] for r in rows], width=20, color=[RED if r[1] < 0 else BLUE for r in rows],
@@ -77,7 +87,7 @@ def balance_chart(con, partner: str, name: str, path: Path) -> Path | None:
         lows = min(v for _, v in rolling), max(v for _, v in rolling)
         twin.set_ylim(min(lows[0] * 1.15, 0), max(lows[1] * 1.15, 0))
         figure.legend(loc="lower center", ncol=2, frameon=False)
-    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    axis.xaxis.set_major_formatter(DateFormatter("%b %Y"))
     figure.autofmt_xdate()
     axis.set_title(f"U.S. goods trade balance with {name} (Census basis, not seasonally adjusted)")
     figure.tight_layout(rect=(0, 0.06, 1, 1))  # room for the legend below
@@ -105,7 +115,9 @@ def products_chart(con, partner: str, name: str, path: Path) -> Path | None:
     ).fetchone()[0]
     if year is None:
         return None
-    figure, axes = plt.subplots(1, 2, figsize=(14, 6.4))
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    figure, axes = _pyplot().subplots(1, 2, figsize=(14, 6.4))
     for axis, flow, color in ((axes[0], "exports", BLUE), (axes[1], "imports", RED)):
         rows = list(reversed(_top_products(con, partner, flow, year)))
         labels = [_label(code, text) for code, text, _, _ in rows]
@@ -131,14 +143,17 @@ def tariff_chart(con, partner: str, name: str, path: Path) -> Path | None:
     ).fetchall()
     if not rows:
         return None
-    figure, axis = plt.subplots(figsize=(10, 4.2))
+    from matplotlib.dates import DateFormatter
+    from matplotlib.ticker import FuncFormatter
+
+    figure, axis = _pyplot().subplots(figsize=(10, 4.2))
     axis.plot([r[0] for r in rows], [r[1] for r in rows], color=RED, linewidth=2.2, label="collected (duty / value)")
     axis.plot([r[0] for r in rows], [r[2] for r in rows], color=BLUE, linewidth=1.6, linestyle="--",
               label="statutory MFN rate, where the schedule is loaded")  # fmt: skip
     axis.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.1f}%"))
     axis.set_ylabel("duty, percent of value")
     axis.set_ylim(bottom=0)
-    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    axis.xaxis.set_major_formatter(DateFormatter("%b %Y"))
     figure.autofmt_xdate()
     axis.legend(frameon=False)
     coverage = rows[-1][3]
