@@ -22,11 +22,16 @@ def _build(path: str) -> list[str]:
 
 def test_the_catalog_is_the_warehouse_files_stem_and_only_for_the_local_target(monkeypatch):
     assert warehouse_catalog(_build("/data/trade.duckdb")) == "trade"
+    assert warehouse_catalog(["build", "--vars", "{warehouse_path: /data/yaml.duckdb}"]) == "yaml"  # dbt's YAML
     monkeypatch.setenv("WAREHOUSE_PATH", "/elsewhere/history.duckdb")
     assert warehouse_catalog(["build"]) == "history"
     assert warehouse_catalog(["build", "--target-path", "/tmp/t"]) == "history"
-    assert warehouse_catalog(["build", "--target", "ducklake"]) is None
-    assert warehouse_catalog(["build", '--vars={"warehouse_path": "/x/y.duckdb"}']) is None  # not read: no guess
+    # another target or profile, or a value not read: no guess
+    for args in (["--target", "ducklake"], ["--profiles-dir", "/x"], ['--vars={"warehouse_path": "/x/y.duckdb"}']):
+        assert warehouse_catalog(["build", *args]) is None
+    monkeypatch.setenv("DBT_TARGET", "motherduck")
+    assert warehouse_catalog(["build"]) is None
+    monkeypatch.delenv("DBT_TARGET")
     monkeypatch.setenv("WAREHOUSE_TARGET", "DuckLake")
     assert warehouse_catalog(["build"]) is None
 
@@ -39,21 +44,43 @@ def test_a_build_gets_the_saved_parse_when_it_names_the_same_catalog():
     assert manifest.flat_graph["nodes"]  # built as a fresh parse builds it
     assert reusable_manifest(_build(f"/any/folder/{stem}_other.duckdb")) is None
     assert reusable_manifest(["parse"]) is None and reusable_manifest(["docs", "generate"]) is None
+    assert reusable_manifest(["build", "--vars", "[not, a, mapping]"]) is None  # dbt will say what is wrong
+    assert reusable_manifest(["build", "--vars"]) is None
 
 
-def test_an_edited_model_makes_the_saved_parse_stale(tmp_path):
+def _project_copy(tmp_path: Path) -> tuple[Path, list[str]]:
+    """The dbt project copied with its saved parse, the parse newer than every copied file."""
     project = tmp_path / "dbt_project"
     shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     (project / "target").mkdir()
-    shutil.copy2(dbt_project.manifest_path.with_name(PARSED), project / "target" / PARSED)
+    for saved in (dbt_project.manifest_path.with_name(PARSED), dbt_project.manifest_path):
+        shutil.copy2(saved, project / "target" / saved.name)
     stem = {node["database"] for node in json.loads(dbt_project.manifest_path.read_text())["nodes"].values()}.pop()
-    saved = (project / "target" / PARSED).stat().st_mtime
+    oldest = min(path.stat().st_mtime for path in (project / "target").iterdir())
     for path in project.rglob("*"):
-        os.utime(path, (saved - 60, saved - 60))  # the copy's files are older than the parse
-    assert reusable_manifest(_build(f"/w/{stem}.duckdb"), project) is not None
+        if "target" not in path.relative_to(project).parts:
+            os.utime(path, (oldest - 60, oldest - 60))
+    return project, _build(f"/w/{stem}.duckdb")
+
+
+def test_an_edited_model_makes_the_saved_parse_stale(tmp_path):
+    project, build = _project_copy(tmp_path)
+    assert reusable_manifest(build, project) is not None
     model = project / "models" / "census" / "marts" / "fct_trade_monthly.sql"
     model.write_text(model.read_text() + "\n")
-    assert reusable_manifest(_build(f"/w/{stem}.duckdb"), project) is None
+    assert reusable_manifest(build, project) is None
+
+
+def test_a_deleted_model_makes_the_saved_parse_stale(tmp_path):
+    project, build = _project_copy(tmp_path)
+    (project / "models" / "census" / "marts" / "fct_trade_revisions.sql").unlink()  # no file is newer
+    assert reusable_manifest(build, project) is None
+
+
+def test_a_parse_without_its_validated_manifest_is_not_reused(tmp_path):
+    project, build = _project_copy(tmp_path)
+    (project / "target" / "manifest.json").unlink()  # dbt writes it only once the parse is validated
+    assert reusable_manifest(build, project) is None
 
 
 def test_vars_are_read_only_where_the_reuse_allows():

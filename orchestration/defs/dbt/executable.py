@@ -15,7 +15,6 @@ Imports nothing from the rest of the package: this is a fresh process per dbt co
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -27,46 +26,74 @@ DEFAULT_WAREHOUSE = "../data/warehouse.duckdb"  # profiles.yml's default, relati
 _REUSING = {"build", "run", "test", "seed", "compile"}
 
 
+# Installed code whose upgrade changes what a parse holds (the adapter's macros are in it).
+_INSTALLED = (("dbt-core", "dbt/version.py"), ("dbt-adapters", "dbt/adapters/base/impl.py"),
+              ("dbt-duckdb", "dbt/adapters/duckdb/impl.py"))  # fmt: skip
+# Settings that pick another profile or target than the one the saved parse was made with.
+_OTHER_PROFILE = ("--target", "-t", "--profile", "--profiles-dir")
+_OTHER_PROFILE_ENV = ("DBT_TARGET", "DBT_PROFILE", "DBT_PROFILES_DIR")
+
+
 def newest_source(project_dir: Path) -> float:
-    """The newest modification time among the files dbt parses."""
+    """The newest modification time among the files dbt parses, their folders (a file deleted or
+    renamed changes its folder's) and the installed dbt packages."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
     newest = 0.0
     for name in SOURCES:
         path = project_dir / name
-        files = [path] if path.is_file() else path.rglob("*") if path.exists() else []
-        newest = max([newest, *(f.stat().st_mtime for f in files if f.is_file())])
+        entries = [path, *path.rglob("*")] if path.is_dir() else [path] if path.exists() else []
+        newest = max([newest, *(entry.stat().st_mtime for entry in entries)])
+    for package, file in _INSTALLED:
+        try:
+            installed = Path(distribution(package).locate_file(file))
+        except PackageNotFoundError:
+            continue
+        if installed.exists():
+            newest = max(newest, installed.stat().st_mtime)
     return newest
 
 
 def warehouse_catalog(args: list[str]) -> str | None:
     """The catalog dbt-duckdb will name the local warehouse (its file's stem), or None when the
-    profile's target is not the local file."""
-    if os.environ.get("WAREHOUSE_TARGET", "local").lower() != "local" or any(
-        arg in ("--target", "-t", "--profile") or arg.startswith(("--target=", "--vars=", "--profile=")) for arg in args
-    ):
+    profile's target is not the local file, or may not be."""
+    import yaml
+
+    if os.environ.get("WAREHOUSE_TARGET", "local").lower() != "local" or any(map(os.environ.get, _OTHER_PROFILE_ENV)):
+        return None
+    with_value = tuple(f"{option}=" for option in (*_OTHER_PROFILE, "--vars"))
+    if any(arg in _OTHER_PROFILE or arg.startswith(with_value) for arg in args):
         return None
     path = os.environ.get("WAREHOUSE_PATH", DEFAULT_WAREHOUSE)
     if "--vars" in args:
-        cli_vars = json.loads(args[args.index("--vars") + 1])
+        cli_vars = yaml.safe_load(args[args.index("--vars") + 1])  # dbt reads --vars as YAML
         path = cli_vars.get("warehouse_path", path)
-    return Path(path).stem
+    return Path(str(path)).stem
 
 
 def reusable_manifest(args: list[str], project_dir: Path = PROJECT_DIR):
-    """The project's saved parse when this command may use it as is, else None."""
+    """The project's saved parse when this command may use it as is, else None (then dbt
+    parses, and reports whatever is wrong with the command or the project as it always does)."""
     if not args or args[0] not in _REUSING:
         return None
-    parsed = project_dir / "target" / PARSED
+    try:
+        return _saved_parse(args, project_dir)
+    except Exception:  # noqa: BLE001 - odd arguments, or a parse being rewritten by another process
+        return None
+
+
+def _saved_parse(args: list[str], project_dir: Path):
+    # manifest.json is written only after dbt has also validated the parse (_check_manifest),
+    # so both files must be newer than the sources
+    saved = [project_dir / "target" / PARSED, project_dir / "target" / "manifest.json"]
     catalog = warehouse_catalog(args)
-    if catalog is None or not parsed.exists() or parsed.stat().st_mtime < newest_source(project_dir):
+    if catalog is None or min(path.stat().st_mtime for path in saved) < newest_source(project_dir):
         return None
     from dbt.contracts.graph.manifest import Manifest
     from dbt.parser.manifest import extended_mashumuro_decoder
     from dbt.version import __version__
 
-    try:
-        manifest = Manifest.from_msgpack(parsed.read_bytes(), decoder=extended_mashumuro_decoder)
-    except Exception:  # noqa: BLE001 - a parse being rewritten by another process: parse as dbt would
-        return None
+    manifest = Manifest.from_msgpack(saved[0].read_bytes(), decoder=extended_mashumuro_decoder)
     models = [node for node in manifest.nodes.values() if node.resource_type == "model"]
     if manifest.metadata.dbt_version != __version__ or not models or models[0].database != catalog:
         return None
@@ -94,6 +121,8 @@ def main() -> None:
     from dbt.cli.main import dbtRunner
 
     result = dbtRunner(manifest=manifest).invoke(args)
+    if result.exception is not None:  # dbtRunner returns usage errors without printing them
+        print(f"dbt: {result.exception}", file=sys.stderr)
     # dbt's exit codes: 1 when a node failed, 2 when dbt itself could not run
     sys.exit(0 if result.success else 2 if result.exception is not None else 1)
 

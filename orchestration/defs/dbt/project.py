@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -41,6 +42,11 @@ def _prepare(project: DbtProject) -> DbtProject:
         DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
             ["parse", "--quiet"], target_path=project.target_path
         ).wait()
+        # dbt rewrites neither file when no source changed its content (a checkout back and
+        # forth only touched them): mark the parse current, or it would stay stale for ever
+        for path in (project.manifest_path, project.manifest_path.with_name(PARSED)):
+            if path.exists():
+                os.utime(path)
     return project
 
 
