@@ -200,6 +200,9 @@ def test_one_partition_materializes_end_to_end_from_the_api(tmp_path):
             "select exports_usd, imports_usd from marts.fct_bilateral_balance_monthly where partner_code = '5880'"
         ).fetchone()
     assert japan == (5_803_300_000, 13_019_000_000)
+    # dbt ran on the project's saved parse (trade-warehouse-dbt): it did not parse the project again
+    logs = list((DBT_PROJECT_DIR / "target").glob(f"*-{result.run_id[:7]}-*/dbt.log"))
+    assert logs and not [log for log in logs if "Unable to do partial parsing" in log.read_text()]
 
 
 def test_yoy_contributions_add_up_to_the_change_in_the_balance(tmp_path):

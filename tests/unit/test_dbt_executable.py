@@ -29,6 +29,11 @@ def test_the_catalog_is_the_warehouse_files_stem_and_only_for_the_local_target(m
     # another target or profile, or a value not read: no guess
     for args in (["--target", "ducklake"], ["--profiles-dir", "/x"], ['--vars={"warehouse_path": "/x/y.duckdb"}']):
         assert warehouse_catalog(["build", *args]) is None
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(PROJECT_DIR))  # as dagster-dbt runs it: the project's profile
+    assert warehouse_catalog(["build"]) == "history"
+    monkeypatch.setenv("DBT_PROFILES_DIR", "/somewhere/else")
+    assert warehouse_catalog(["build"]) is None
+    monkeypatch.delenv("DBT_PROFILES_DIR")
     monkeypatch.setenv("DBT_TARGET", "motherduck")
     assert warehouse_catalog(["build"]) is None
     monkeypatch.delenv("DBT_TARGET")

@@ -31,7 +31,7 @@ _INSTALLED = (("dbt-core", "dbt/version.py"), ("dbt-adapters", "dbt/adapters/bas
               ("dbt-duckdb", "dbt/adapters/duckdb/impl.py"))  # fmt: skip
 # Settings that pick another profile or target than the one the saved parse was made with.
 _OTHER_PROFILE = ("--target", "-t", "--profile", "--profiles-dir")
-_OTHER_PROFILE_ENV = ("DBT_TARGET", "DBT_PROFILE", "DBT_PROFILES_DIR")
+_OTHER_PROFILE_ENV = ("DBT_TARGET", "DBT_PROFILE")
 
 
 def newest_source(project_dir: Path) -> float:
@@ -61,6 +61,8 @@ def warehouse_catalog(args: list[str]) -> str | None:
 
     if os.environ.get("WAREHOUSE_TARGET", "local").lower() != "local" or any(map(os.environ.get, _OTHER_PROFILE_ENV)):
         return None
+    if Path(os.environ.get("DBT_PROFILES_DIR", PROJECT_DIR)).resolve() != PROJECT_DIR.resolve():
+        return None  # dagster-dbt sets it to the project's own folder; any other is another profile
     with_value = tuple(f"{option}=" for option in (*_OTHER_PROFILE, "--vars"))
     if any(arg in _OTHER_PROFILE or arg.startswith(with_value) for arg in args):
         return None
