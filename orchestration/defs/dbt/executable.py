@@ -54,6 +54,15 @@ def newest_source(project_dir: Path) -> float:
     return newest
 
 
+def parse_is_current(project_dir: Path) -> bool:
+    """The saved parse exists and is newer than every source. Both files: manifest.json is written
+    only after dbt has also validated the parse (_check_manifest)."""
+    saved = [project_dir / "target" / PARSED, project_dir / "target" / "manifest.json"]
+    return all(path.exists() for path in saved) and min(path.stat().st_mtime for path in saved) >= newest_source(
+        project_dir
+    )
+
+
 def warehouse_catalog(args: list[str]) -> str | None:
     """The catalog dbt-duckdb will name the local warehouse (its file's stem), or None when the
     profile's target is not the local file, or may not be."""
@@ -85,17 +94,15 @@ def reusable_manifest(args: list[str], project_dir: Path = PROJECT_DIR):
 
 
 def _saved_parse(args: list[str], project_dir: Path):
-    # manifest.json is written only after dbt has also validated the parse (_check_manifest),
-    # so both files must be newer than the sources
-    saved = [project_dir / "target" / PARSED, project_dir / "target" / "manifest.json"]
     catalog = warehouse_catalog(args)
-    if catalog is None or min(path.stat().st_mtime for path in saved) < newest_source(project_dir):
+    if catalog is None or not parse_is_current(project_dir):
         return None
     from dbt.contracts.graph.manifest import Manifest
     from dbt.parser.manifest import extended_mashumuro_decoder
     from dbt.version import __version__
 
-    manifest = Manifest.from_msgpack(saved[0].read_bytes(), decoder=extended_mashumuro_decoder)
+    parsed = (project_dir / "target" / PARSED).read_bytes()
+    manifest = Manifest.from_msgpack(parsed, decoder=extended_mashumuro_decoder)
     models = [node for node in manifest.nodes.values() if node.resource_type == "model"]
     if manifest.metadata.dbt_version != __version__ or not models or models[0].database != catalog:
         return None

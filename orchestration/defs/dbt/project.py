@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from orchestration.defs.dbt.executable import PARSED, PROJECT_DIR, newest_source
+from orchestration.defs.dbt.executable import PARSED, PROJECT_DIR, parse_is_current
 
 DBT_PROJECT_DIR = PROJECT_DIR
 
@@ -24,19 +24,11 @@ def dbt_executable() -> str:
     return shutil.which("dbt") or "dbt"
 
 
-def _stale(project: DbtProject) -> bool:
-    """The saved parse is missing or older than the project's files."""
-    saved = [project.manifest_path, project.manifest_path.with_name(PARSED)]
-    return not all(path.exists() for path in saved) or min(path.stat().st_mtime for path in saved) < newest_source(
-        project.project_dir
-    )
-
-
 def _prepare(project: DbtProject) -> DbtProject:
     # The asset graph is read from target/manifest.json at import. `dg dev` re-parses on start;
-    # elsewhere (CLI, tests, a fresh clone) parse when the saved parse is stale (_stale).
+    # elsewhere (CLI, tests, a fresh clone) parse when the saved parse is not current (parse_is_current).
     # Parsing needs no database and takes a few seconds.
-    if _stale(project):
+    if not parse_is_current(project.project_dir):
         from dagster_dbt import DbtCliResource
 
         DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
