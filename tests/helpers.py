@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +28,38 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def run_cli_in_own_group(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """`trade-warehouse ARGS` as a process group of its own (a failpoint kills the whole group),
+    returning once every process of the group is gone. The CLI's exit is reported before its dbt
+    child has died: on a loaded machine the child can still hold DuckDB's file lock for a moment,
+    which an operator's next command would see too, but a test must not race."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.app.cli", *args],
+        env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+    stdout, stderr = process.communicate(timeout=600)
+    deadline = time.monotonic() + 60
+    while _live_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _live_members(group: int) -> list[int]:
+    """Processes of the group that are not yet dead (zombies count as dead: their files are closed)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _parent, pgrp = stat.rsplit(")", 1)[1].split()[:3]
+        if int(pgrp) == group and state not in ("Z", "X"):
+            members.append(int(entry.name))
+    return members
 
 
 def offline_env(root: Path, landing: Path, key: str) -> dict[str, str]:

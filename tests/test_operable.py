@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from census_server import CensusTestServer, Fault
 from conftest import ROOT, TEST_KEY
-from helpers import balances, truth
+from helpers import balances, run_cli_in_own_group, truth
 
 from orchestration.census.client import CensusClient
 from orchestration.core.errors import CensusApiError, CensusKeyError
@@ -420,8 +420,7 @@ def test_an_unfinished_dbt_build_is_reported_until_a_refresh_succeeds(isolated_e
     one_month = ["refresh", "--start", "2017-01", "--end", "2017-01", "--levels", "HS2", "--no-progress"]
     with CensusTestServer(MONTHS, key=TEST_KEY) as server:
         env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url, "TRADE_WAREHOUSE_FAILPOINT": "dbt:20"}
-        killed = subprocess.run([sys.executable, "-m", "orchestration.app.cli", *one_month], env=env, cwd=ROOT,
-                                capture_output=True, text=True, timeout=600, start_new_session=True)  # fmt: skip
+        killed = run_cli_in_own_group(one_month, env, ROOT)
         assert killed.returncode == -9
         assert main(["status", "--warehouse"]) == 0
         out = capsys.readouterr().out

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from census_server import CensusTestServer, Fault
 from conftest import ROOT, TEST_KEY
-from helpers import balances, snapshot, truth
+from helpers import balances, run_cli_in_own_group, snapshot, truth
 
 from orchestration.app.cli import main
 
@@ -122,10 +122,7 @@ def test_a_permanent_failure_stops_with_one_line_and_keeps_what_was_loaded(isola
 
 
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "orchestration.app.cli", *args],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, start_new_session=True,
-    )  # fmt: skip
+    return run_cli_in_own_group(args, env, ROOT)
 
 
 @pytest.fixture(scope="module")
