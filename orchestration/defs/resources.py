@@ -5,13 +5,12 @@ here overrides the environment, which is how the tests and the CLI point a run e
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.census.client import CensusClient
 from orchestration.census.ingest import NoProgress
 from orchestration.census.landing import LandingStore
 from orchestration.core.settings import current_settings
-from orchestration.defs.dbt.project import dbt_executable, dbt_project
+from orchestration.defs.dbt.project import TradeDbtCliResource, dbt_executable, dbt_project
 from orchestration.hts.client import HtsClient
 from orchestration.hts.landing import HtsLandingStore
 
@@ -114,7 +113,7 @@ def default_resources() -> dict[str, object]:
         "census": CensusApiResource(),
         "hts": HtsApiResource(),
         "progress": ProgressResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": TradeDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }
 
 

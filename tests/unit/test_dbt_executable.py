@@ -109,3 +109,29 @@ def test_the_version_is_dbts_without_importing_dbt():
         pytest.skip("trade-warehouse-dbt is not installed in this environment")
     printed = subprocess.run([str(executable), "--version"], capture_output=True, text=True, check=True).stdout
     assert re.search(r"(\d+\.\d+\.\d+)", printed).group(1) == version("dbt-core")  # what dagster-dbt reads
+
+
+def test_the_saved_parse_names_the_default_warehouse_whatever_the_first_process_had(tmp_path, monkeypatch):
+    from dagster_dbt import DbtProject
+
+    from orchestration.defs.dbt.project import _prepare
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setenv("WAREHOUSE_PATH", str(tmp_path / "odd-name.duckdb"))
+    _prepare(DbtProject(project_dir=project))
+    nodes = json.loads((project / "target" / "manifest.json").read_text())["nodes"].values()
+    assert {node["database"] for node in nodes if node["resource_type"] == "model"} == {"warehouse"}
+    assert reusable_manifest(_build("/data/warehouse.duckdb"), project) is not None
+
+
+def test_dagster_dbt_opens_no_adapter_of_its_own():
+    """dagster-dbt opens a dbt adapter in process before each command, for row counts and column
+    metadata that these assets do not ask it for. The override must still name its method."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.defs.resources import default_resources
+
+    dbt = default_resources()["dbt"]
+    assert callable(getattr(DbtCliResource, "_initialize_dbt_core_adapter", None))
+    assert dbt._initialize_dbt_core_adapter(["build"]) is None
