@@ -107,3 +107,30 @@ def test_the_kubernetes_values_use_the_k8s_run_launcher_and_the_code_image():
     assert deployment["dagsterApiGrpcArgs"] == ["-m", "orchestration.definitions"]
     assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
     assert values["postgresql"]["enabled"] is False
+    queue = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
+    assert queue["tagConcurrencyLimits"] == [{"key": _writes_warehouse(), "limit": 1}]
+
+
+def _writes_warehouse() -> str:
+    from orchestration.defs.tags import WRITES_WAREHOUSE_TAG
+
+    return next(iter(WRITES_WAREHOUSE_TAG))
+
+
+def test_every_job_that_writes_the_warehouse_queues_behind_the_others():
+    """The deployments start one run at a time of the jobs carrying the tag; a job with a step in
+    the `warehouse` pool but without the tag would start beside them and wait on the pool."""
+    from orchestration.definitions import defs
+
+    compose_instance = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
+    assert {"key": _writes_warehouse(), "limit": 1} in compose_instance["concurrency"]["runs"]["tag_concurrency_limits"]
+    repository = defs().get_repository_def()
+    writers = set()
+    for job in repository.get_all_jobs():
+        if job.name.startswith("__"):
+            continue  # Dagster's implicit job for hand-picked assets
+        pools = {node.definition.pool for node in job.graph.node_dict.values()}
+        if "warehouse" in pools:
+            writers.add(job.name)
+            assert job.tags.get(_writes_warehouse()) == "true", job.name
+    assert writers == {"census_monthly", "hts_release_job", "publish"}

@@ -69,7 +69,10 @@ def test_the_deploy_instance_config_loads_on_postgres(postgres, tmp_path, monkey
         assert launcher.networks == ["trade_warehouse"]
         assert instance.run_monitoring_enabled and instance.run_retries_enabled
         assert instance.run_retries_max_retries == 1
-        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        concurrency = instance.get_concurrency_config()
+        assert concurrency.pool_config.default_pool_limit == 1
+        writers = {"key": "trade_warehouse/writes_warehouse", "limit": 1}
+        assert writers in concurrency.run_queue_config.tag_concurrency_limits
     # every volume a run mounts is one of the compose file's named volumes
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     names = {v["name"] for v in compose["volumes"].values()}

@@ -10,6 +10,7 @@ from orchestration.census.plan import DEFAULT_LEVELS
 from orchestration.defs.census.assets import census_exports, census_imports
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.partitions import monthly_partitions
+from orchestration.defs.tags import WRITES_WAREHOUSE_TAG
 
 INGEST_OPS = ("census_exports", "census_imports")
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -18,6 +19,7 @@ census_monthly_job = dg.define_asset_job(
     "census_monthly",
     selection=dg.AssetSelection.assets(census_exports, census_imports, trade_dbt_models, tariff_dbt_models),
     partitions_def=monthly_partitions,
+    tags=WRITES_WAREHOUSE_TAG,
     description=(
         "Ingest Census exports and imports for the partition's months, then build the Census marts "
         "and the tariff marts."
