@@ -168,6 +168,15 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
             assert publishes and all(r.status == dg.DagsterRunStatus.SUCCESS for r in publishes)
             assert (tmp_path / "serving.duckdb").exists()
 
+            # The queue started one warehouse-writing run at a time (tag limit): each run began
+            # after the one before it had ended, so none waited for the pool inside Dagster.
+            records = sorted(
+                instance.get_run_records(dg.RunsFilter(run_ids=[r.run_id for r in [*runs, *publishes]])),
+                key=lambda record: record.start_time,
+            )
+            for before, after in zip(records, records[1:], strict=False):
+                assert before.end_time <= after.start_time, (before.dagster_run.job_name, after.dagster_run.job_name)
+
             # The warehouse-writing steps of both runs, as intervals: none overlaps another.
             intervals = []
             for run in runs:
