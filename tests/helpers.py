@@ -47,9 +47,10 @@ def run_cli_in_own_group(args: list[str], env: dict[str, str], cwd: Path) -> sub
 
 
 def _live_members(group: int) -> list[int]:
-    """Processes of the group that are not yet dead (zombies count as dead: their files are closed)."""
+    """Processes of the group that are not yet dead (zombies count as dead: their files are closed).
+    Without /proc (not Linux) there is nothing to wait for here."""
     members = []
-    for entry in Path("/proc").iterdir():
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
         if not entry.name.isdigit():
             continue
         try:
