@@ -5,6 +5,8 @@ import re
 import yaml
 from conftest import ROOT
 
+from orchestration.defs.tags import WRITES_WAREHOUSE
+
 SERVICES = {"postgres", "user_code", "webserver", "daemon"}
 
 
@@ -108,13 +110,7 @@ def test_the_kubernetes_values_use_the_k8s_run_launcher_and_the_code_image():
     assert values["dagsterDaemon"]["runCoordinator"]["type"] == "QueuedRunCoordinator"
     assert values["postgresql"]["enabled"] is False
     queue = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
-    assert queue["tagConcurrencyLimits"] == [{"key": _writes_warehouse(), "limit": 1}]
-
-
-def _writes_warehouse() -> str:
-    from orchestration.defs.tags import WRITES_WAREHOUSE_TAG
-
-    return next(iter(WRITES_WAREHOUSE_TAG))
+    assert queue["tagConcurrencyLimits"] == [{"key": WRITES_WAREHOUSE, "limit": 1}]
 
 
 def test_every_job_that_writes_the_warehouse_queues_behind_the_others():
@@ -123,7 +119,7 @@ def test_every_job_that_writes_the_warehouse_queues_behind_the_others():
     from orchestration.definitions import defs
 
     compose_instance = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
-    assert {"key": _writes_warehouse(), "limit": 1} in compose_instance["concurrency"]["runs"]["tag_concurrency_limits"]
+    assert {"key": WRITES_WAREHOUSE, "limit": 1} in compose_instance["concurrency"]["runs"]["tag_concurrency_limits"]
     repository = defs().get_repository_def()
     writers = set()
     for job in repository.get_all_jobs():
@@ -132,5 +128,5 @@ def test_every_job_that_writes_the_warehouse_queues_behind_the_others():
         pools = {node.definition.pool for node in job.graph.node_dict.values()}
         if "warehouse" in pools:
             writers.add(job.name)
-            assert job.tags.get(_writes_warehouse()) == "true", job.name
+            assert job.tags.get(WRITES_WAREHOUSE) == "true", job.name
     assert writers == {"census_monthly", "hts_release_job", "publish"}

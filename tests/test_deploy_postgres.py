@@ -23,6 +23,8 @@ from conftest import ROOT, TEST_KEY
 from helpers import free_port, offline_env, stop
 from postgres import postgres_bin, running_postgres
 
+from orchestration.defs.tags import WRITES_WAREHOUSE
+
 pytestmark = [
     pytest.mark.skipif(
         postgres_bin() is None, reason="PostgreSQL is not installed (.ci/run installs Debian's postgresql)"
@@ -71,8 +73,7 @@ def test_the_deploy_instance_config_loads_on_postgres(postgres, tmp_path, monkey
         assert instance.run_retries_max_retries == 1
         concurrency = instance.get_concurrency_config()
         assert concurrency.pool_config.default_pool_limit == 1
-        writers = {"key": "trade_warehouse/writes_warehouse", "limit": 1}
-        assert writers in concurrency.run_queue_config.tag_concurrency_limits
+        assert {"key": WRITES_WAREHOUSE, "limit": 1} in concurrency.run_queue_config.tag_concurrency_limits
     # every volume a run mounts is one of the compose file's named volumes
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     names = {v["name"] for v in compose["volumes"].values()}

@@ -7,4 +7,5 @@ CLI_PROCESS_TAG = "trade_warehouse/process"
 # Set on every job that writes the warehouse (census_monthly, hts_release_job, publish). The
 # deployment's run queue starts one such run at a time (deploy/dagster.yaml): a run that waited
 # inside Dagster for the `warehouse` pool would keep a core busy meanwhile.
-WRITES_WAREHOUSE_TAG = {"trade_warehouse/writes_warehouse": "true"}
+WRITES_WAREHOUSE = "trade_warehouse/writes_warehouse"
+WRITES_WAREHOUSE_TAG = {WRITES_WAREHOUSE: "true"}
