@@ -111,3 +111,26 @@ def test_dg_check_defs_passes():
     dg_cli = Path(sys.executable).with_name("dg")
     result = subprocess.run([str(dg_cli), "check", "defs"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_run_steps_fork_from_a_server_that_has_imported_the_code_location():
+    from orchestration.defs.executor import PRELOAD_MODULES
+
+    code = defs()
+    for name in ("census_monthly", "hts_release_job", "publish"):
+        executor = code.resolve_job_def(name).executor_def
+        assert executor.name == "forkserver_multiprocess", name
+    # A step process starts from the preloaded modules: loading the code location and its jobs after
+    # them imports nothing of dbt or dagster-dbt (a missing module is skipped silently by Python's
+    # forkserver, so the list is checked here).
+    probe = (
+        "import importlib, sys\n"
+        f"for name in {PRELOAD_MODULES!r}: importlib.import_module(name)\n"
+        "before = set(sys.modules)\n"
+        "from orchestration.definitions import defs\n"
+        "defs().resolve_job_def('census_monthly')\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in ('dbt', 'dagster_dbt')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
