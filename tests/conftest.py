@@ -125,7 +125,9 @@ def _build_demo(path: Path, sample_landing: Path) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DAGSTER_HOME", str(dagster_home(path.parent / "dagster_home")))
         refresh_tariffs(
-            TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_landing, warehouse_path=path),
+            TariffRequest(
+                release=SAMPLE_RELEASE, source="replay", landing_dir=sample_landing, warehouse_path=path, load_only=True
+            ),
             show_progress=False,
         )
         refresh(

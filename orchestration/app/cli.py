@@ -163,9 +163,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
     ensure_sample_landing(sample_dir, months)
     progress = not args.no_progress
     with writer_lock(settings.warehouse_path):
-        # Tariffs first: the Census run ends by rebuilding the tariff marts over its months.
+        # The schedule first, loaded only: the Census run builds the tariff marts over its months.
         refresh_tariffs(
-            TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_dir), show_progress=progress
+            TariffRequest(release=SAMPLE_RELEASE, source="replay", landing_dir=sample_dir, load_only=True),
+            show_progress=progress,
         )
         refresh(
             RefreshRequest(months=months, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_dir),
