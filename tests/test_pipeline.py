@@ -237,8 +237,9 @@ def test_yoy_contributions_add_up_to_the_change_in_the_balance(tmp_path):
 def test_a_backfill_built_in_batches_gives_the_marts_of_one_build(
     demo_warehouse, sample_landing, tmp_path, monkeypatch
 ):
-    # the demo's 24 months in dbt batches of 5: YoY figures read months built by earlier batches
-    monkeypatch.setenv("DBT_BATCH_MONTHS", "5")
+    # the demo's 24 months in dbt batches of 10 (Jan-Oct 2016, Nov 2016-Aug 2017, Sep-Dec 2017): YoY
+    # and 12-month figures read months of earlier batches, and 2017's year-to-date spans two batches
+    monkeypatch.setenv("DBT_BATCH_MONTHS", "10")
     path = tmp_path / "warehouse.duckdb"
     request = RefreshRequest(
         months=DEMO_MONTHS, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_landing, warehouse_path=path
