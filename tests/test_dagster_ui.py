@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, TEST_KEY
+from conftest import ROOT, TEST_KEY, dagster_home
 from helpers import free_port, offline_env, stop
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -51,9 +51,7 @@ def webserver(tmp_path_factory: pytest.TempPathFactory, sample_landing: Path):
     from orchestration.app.runner import SAMPLE_LEVELS, RefreshRequest, refresh
 
     root = tmp_path_factory.mktemp("ui")
-    home = root / "dagster_home"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    home = dagster_home(root / "dagster_home")  # the instance users get: the UI reads its event log
     env = {"DAGSTER_HOME": str(home), **offline_env(root, sample_landing, TEST_KEY)}
     with pytest.MonkeyPatch.context() as patch:
         for name, value in env.items():
