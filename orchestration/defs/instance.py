@@ -5,9 +5,10 @@ Dagster's SQLite event log opens a new SQLAlchemy engine and connection for ever
 about 9 ms of CPU each time; storing the event itself takes 3 ms. A one-month refresh stores some
 350 events (every dbt test is an asset check with a planned and an evaluated event), a 24-month
 range run some 1,500 (SQLite gets one planned event per partition): 3 s of CPU of a one-month
-refresh, 14 s of the demo's 24 months, went into opening connections. Here each database (the index and the few newest runs) keeps one engine,
-and with it a pool of open connections; the files, tables and queries are Dagster's own, so the
-webserver, the daemon and `dagster` commands read the same history as before.
+refresh, 14 s of the demo's 24 months, went into opening connections. Here each database (the
+index and the few newest runs) keeps one engine, and with it a pool of open connections; the files,
+tables and queries are Dagster's own, so the webserver, the daemon and `dagster` commands read the
+same history as before.
 """
 
 from __future__ import annotations
