@@ -267,8 +267,8 @@ def tariff_release(request: TariffRequest) -> str:
 
 
 def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tuple[str, dg.ExecuteInProcessResult]:
-    """Load one HTS release and rebuild the tariff marts (unless request.load_only), then publish;
-    WarehouseError on failure."""
+    """Load one HTS release, then rebuild the tariff marts and publish (only load, with
+    request.load_only); WarehouseError on failure."""
     release = tariff_release(request)
     instance = _instance()
     instance.add_dynamic_partitions(hts_release_partitions.name, [release])

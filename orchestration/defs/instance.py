@@ -55,16 +55,18 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 engine.dispose(close=False)
             self._engines.clear()
             self._engines_pid = os.getpid()
-        engine = self._engines.pop(shard, None)
-        if engine is None:
-            engine = sa.create_engine(
-                self.conn_string_for_shard(shard), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
-            )
-            if shard not in self._initialized_dbs:
-                self._initdb(engine)
-                self._initialized_dbs.add(shard)
-        self._engines[shard] = engine  # the newest last
-        while len(self._engines) > OPEN_DATABASES:
+        engine = self._engines.get(shard)
+        if engine is not None:
+            self._engines.move_to_end(shard)  # the most recently used last
+            return engine
+        engine = sa.create_engine(
+            self.conn_string_for_shard(shard), connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        )
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+        self._engines[shard] = engine
+        if len(self._engines) > OPEN_DATABASES:
             self._engines.popitem(last=False)[1].dispose()
         return engine
 
