@@ -4,6 +4,15 @@ It serves the deterministic sample's months in the API's dialect (see
 orchestration.devdata.census_dialect) and behaves as the dossier describes on key problems:
 no key -> 302 to missing_key.html, a wrong key -> 200 with an HTML page. Faults can be
 injected per request for tests of the client's error handling.
+
+The live server's habits (../shared/reference/live_api_evidence.md), each behind a switch:
+- `chapter_limit` / `row_limit`: a query for all partners that spans more chapters, or would
+  answer more rows, than this stalls for `give_up_after` seconds, then answers the query-error
+  500 (live: 10-25 chapters of exports time out at 180 s or 500 after ~150 s);
+- `empty_chapters`: detail requests within these chapters answer 204 although they have trade
+  (live: during the release-morning update);
+- `latency`: seconds before every data answer (live: 1-12 s per chapter request);
+- a month not in `months` is not published yet: 204.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from orchestration.census.plan import CHAPTERS, COMMODITY_VAR
 from orchestration.core.periods import month_key
 from orchestration.devdata.census_dialect import render
 from orchestration.devdata.sample import month_rows
@@ -35,6 +45,7 @@ class QuietServer(ThreadingHTTPServer):
 
 
 API_PREFIX = "/data/timeseries/intltrade"
+QUERY_FAILED = b"There was an error while running your query.  We've logged the error and we'll correct it ASAP."
 HTML_KEY_PAGE = (
     b"<html><head><title>Invalid Key</title></head><body><p>Invalid Key: A valid <em>key</em> must be "
     b"included with each data API request. You included a key with this request, however, it is not "
@@ -57,6 +68,21 @@ class Fault:
 class Seen:
     path: str
     params: list[tuple[str, str]]
+    raw_query: str = ""
+
+    def get(self, name: str) -> str | None:
+        return next((value for key, value in self.params if key == name), None)
+
+
+def chapters_spanned(flow: str, params: list[tuple[str, str]]) -> list[str]:
+    """The HS chapters a query's commodity predicate covers (all of them without one)."""
+    wanted = [value for name, value in params if name == COMMODITY_VAR.get(flow)]
+    if not wanted:
+        return list(CHAPTERS)
+    prefixes = tuple(value.rstrip("*")[:2] for value in wanted)
+    return [
+        chapter for chapter in CHAPTERS if chapter.startswith(prefixes) or any(p.startswith(chapter) for p in prefixes)
+    ]
 
 
 class CensusTestServer:
@@ -67,6 +93,13 @@ class CensusTestServer:
         self.key = key
         self.faults = faults
         self.revision = 0  # > 0: serve an earlier print of the months (see sample.month_rows)
+        # the live server's habits (module docstring); off by default
+        self.chapter_limit: int | None = None
+        self.row_limit: int | None = None
+        self.give_up_after = 0.0
+        self.empty_chapters: set[str] = set()
+        self.latency = 0.0
+        self.gave_up: list[Seen] = []  # the queries answered with the query-error 500
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = QuietServer(("127.0.0.1", 0), self._handler())
@@ -102,7 +135,17 @@ class CensusTestServer:
         rows = list(month_rows(flow, month, self.revision)) if month and flow in ("exports", "imports") else []
         if not rows:
             return 204, {}, b""
+        # all partners by commodity: what grows with the chapters spanned (names ask the world only)
+        get = dict(params).get("get", "").split(",")
+        detail = "COMM_LVL" in dict(params) and "CTY_CODE" in get and "CTY_CODE" not in dict(params)
+        spanned = chapters_spanned(flow, params)
+        if detail and len(spanned) == 1 and spanned[0] in self.empty_chapters:
+            return 204, {}, b""
         status, body = render(rows, flow=flow, month=month_text, params=params)
+        too_many_rows = self.row_limit is not None and body.count(b"\n") + 1 > self.row_limit
+        if detail and status == 200 and (too_many_rows or len(spanned) > (self.chapter_limit or len(CHAPTERS))):
+            time.sleep(self.give_up_after)
+            return 500, {"Content-Type": "text/html;charset=utf-8"}, QUERY_FAILED
         content_type = "application/json;charset=utf-8" if status == 200 else "text/plain;charset=utf-8"
         return status, {"Content-Type": content_type}, body
 
@@ -117,12 +160,17 @@ class CensusTestServer:
 
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
-                seen = Seen(parts.path, parse_qsl(parts.query, keep_blank_values=True))
+                seen = Seen(parts.path, parse_qsl(parts.query, keep_blank_values=True), parts.query)
                 with server._lock:
                     index = len(server.seen)
                     server.seen.append(seen)
                 fault = server.faults(index, seen) if server.faults else None
+                if server.latency and seen.path.endswith("/hs"):
+                    time.sleep(server.latency)
                 status, headers, body = server.answer(seen.path, seen.params)
+                if status == 500 and body == QUERY_FAILED:
+                    with server._lock:
+                        server.gave_up.append(seen)
                 if fault:
                     if fault.stall_seconds:
                         time.sleep(fault.stall_seconds)

@@ -35,7 +35,8 @@ def test_generated_totals_are_the_sum_of_their_detail(tmp_path):
         if request_id.startswith("detail") and entry.file:
             for row in table(request_id)[1:]:
                 detail[row[0]] = detail.get(row[0], 0) + int(row[4])
-    assert totals.pop("-") == sum(totals.values())
+    world = totals.pop("-")
+    assert world == sum(totals.values()) and detail.pop("-") == world  # the world's detail rows, too
     assert detail == totals
     expected = _flow_month(shape, "exports", month, len(shape.codes()))["measures"]["ALL_VAL_MO"]
     assert sum(totals.values()) == int(np.sum(expected))

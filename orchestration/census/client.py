@@ -16,14 +16,23 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from orchestration.core.errors import CensusApiError, CensusKeyError, CensusQueryError
-from orchestration.core.http import RETRY_STATUSES, ApiClient, BadBody
+from orchestration.core.errors import CensusApiError, CensusKeyError, CensusQueryError, CensusQueryTooLarge
+from orchestration.core.http import RETRY_STATUSES, ApiClient, BadBody, TooSlow
 
 KEY_SIGNUP = "https://api.census.gov/data/key_signup.html"
 KEY_HEADER = "X-DataWebAPI-KeyError"
 # The words of Census's own key pages ("Invalid Key", "Missing Key", "A valid key must be included").
 KEY_PAGE = re.compile(r"(invalid|missing)[ _]key|valid key must be included", re.IGNORECASE)
 TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+# What the server answers (HTTP 500, after ~150 s) to a query it gave up on.
+QUERY_FAILED = "error while running your query"
+# Clients that work against the live server send the wildcard (`E_COMMODITY=84*`) and the `get`
+# list's commas as they are; whether it decodes `%2A` is unverified.
+LITERAL = ",*"
+
+
+def query_string(params: list[tuple[str, str]]) -> str:
+    return urlencode(params, safe=LITERAL)
 
 
 def _page_title(body: bytes) -> str:
@@ -96,16 +105,25 @@ class CensusClient(ApiClient):
 
     def url_for(self, path: str, params: list[tuple[str, str]]) -> str:
         """The request URL as it may be stored and shown: without the key."""
-        return f"{self.base_url}{path}?{urlencode(params)}"
+        return f"{self.base_url}{path}?{query_string(params)}"
 
-    def get(self, path: str, params: list[tuple[str, str]]) -> CensusResponse:
+    def get(self, path: str, params: list[tuple[str, str]], *, splittable: bool = False) -> CensusResponse:
         """One API call, classified. 204 comes back as a response with `no_data`; everything
-        else that is not a JSON table raises a one-line CensusApiError."""
+        else that is not a JSON table raises a one-line CensusApiError. A `splittable` request
+        that times out or gets the query-error 500 raises CensusQueryTooLarge at once (the
+        caller asks for its parts), instead of being sent again."""
         shown = self.url_for(path, params)
-        sent = params + [("key", self._key)] if self._key else params
-        return self._call(f"{self.base_url}{path}", sent, shown, self._classify)
+        sent = query_string(params + [("key", self._key)] if self._key else params)
 
-    def _classify(self, response: requests.Response, shown: str) -> CensusResponse:
+        def classify(response: requests.Response, shown: str) -> CensusResponse:
+            return self._classify(response, shown, splittable=splittable)
+
+        try:
+            return self._call(f"{self.base_url}{path}", sent, shown, classify, splittable=splittable)
+        except TooSlow as slow:
+            raise CensusQueryTooLarge(f"Census gave up on {shown}: {slow}") from None
+
+    def _classify(self, response: requests.Response, shown: str, *, splittable: bool = False) -> CensusResponse:
         status = response.status_code
         if status == 204:
             return CensusResponse(shown, 204, b"")
@@ -118,18 +136,24 @@ class CensusClient(ApiClient):
         content_type = response.headers.get("Content-Type", "")
         if KEY_HEADER.lower() in {name.lower() for name in response.headers}:
             raise _key_error(f"answered HTTP {status} with {KEY_HEADER}")
+        if status == 500 and QUERY_FAILED in text[:4096].lower():
+            if splittable:
+                raise CensusQueryTooLarge(f"Census gave up on {shown}: HTTP 500 {QUERY_FAILED!r}")
+            raise CensusApiError(f"Census gave up on {shown} (HTTP 500 {QUERY_FAILED!r}, {self.max_retries} retries)")
         if "html" in content_type.lower() or text.startswith("<"):
             if KEY_PAGE.search(text[:4096]):
                 raise _key_error(f"answered HTTP {status} with an HTML page instead of data")
             # Any other page is an outage (maintenance, a proxy's error page): worth another try.
             outage = f"the Census API is unavailable (HTTP {status}, {self.redact(_page_title(body))})"
-            if status in RETRY_STATUSES:
+            if status in RETRY_STATUSES and not (splittable and status == 500):
                 raise CensusApiError(f"{outage} for {shown} after {self.max_retries} retries")
             raise BadBody(outage)
         if text.lower().startswith("error"):
             message = self.redact(" ".join(text.split())[:300])
             raise CensusQueryError(f"Census rejected {shown}: {message}")
         if status in RETRY_STATUSES:
+            if splittable and status == 500:
+                raise BadBody(f"Census API answered HTTP {status}")  # not retried by urllib3 here
             raise CensusApiError(f"Census API answered HTTP {status} for {shown} after {self.max_retries} retries")
         if status != 200:
             snippet = self.redact(" ".join(text.split())[:200])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,11 +14,19 @@ import duckdb
 
 from orchestration.census.client import CensusClient
 from orchestration.census.landing import LandedEntry, LandingStore
-from orchestration.census.load import MonthLoad, ensure_raw_schema, load_month
+from orchestration.census.load import MonthLoad, chapter_values, ensure_raw_schema, load_month
 from orchestration.census.plan import HS_LEVELS, CensusRequest, plan_month
-from orchestration.core.errors import CensusNoData, InputError, LandingError, is_disk_full, write_failed
+from orchestration.core.errors import (
+    CensusIncomplete,
+    CensusNoData,
+    CensusQueryTooLarge,
+    InputError,
+    LandingError,
+    is_disk_full,
+    write_failed,
+)
 from orchestration.core.failpoints import failpoint
-from orchestration.core.periods import month_key
+from orchestration.core.periods import add_months, month_key
 from orchestration.core.stopping import check_stop
 from orchestration.store.duckdb import connect
 
@@ -49,6 +59,7 @@ class FlowIngest:
     loads: list[MonthLoad] = field(default_factory=list)
     requests_made: int = 0
     requests_reused: int = 0
+    requests_split: int = 0  # requests the server could not answer whole, asked for in parts
     bytes_landed: int = 0
 
     @property
@@ -65,6 +76,12 @@ def steps_per_month(levels: tuple[str, ...]) -> int:
     return len(plan_month("exports", date(2017, 1, 1), levels)) + 1
 
 
+# Totals first (a month without them is not published), then the names, whose HS2 world values
+# say which chapters have trade, then the detail.
+ORDER = {"totals": 0, "names": 1, "detail": 2}
+EMPTY_CHAPTER_TRIES = 3  # a chapter with trade that answers 204 is asked this often in all
+
+
 def land_month(
     client: CensusClient,
     store: LandingStore,
@@ -76,21 +93,48 @@ def land_month(
     progress: Progress = NO_PROGRESS,
     stats: FlowIngest | None = None,
 ) -> None:
-    """Fetch every planned request of the month that is not landed yet (all of them with refetch)."""
+    """Fetch every planned request of the month that is not landed yet (all of them with refetch).
+
+    A detail request the server gives up on (a timeout or its query-error 500) is split into its
+    parts, recorded in the manifest: a replay reads the parts, and the next month asks for them
+    directly. A chapter with trade in the HS2 totals that answers 204 is asked again, then fails
+    the month."""
     landed = store.entries(flow, month)
-    for request in plan_month(flow, month, levels):
-        if not refetch and request.request_id in landed:
+    before = store.entries(flow, add_months(month, -1))
+    pending = deque(sorted(plan_month(flow, month, levels), key=lambda request: ORDER[request.kind]))
+    chapters: dict[str, int] | None = None
+    while pending:
+        request = pending.popleft()
+        entry = landed.get(request.request_id)
+        parts = _known_parts(request, entry, before.get(request.request_id))
+        if parts:
+            store.record_split(request, parts, url=client.url_for(request.path, request.params()), reason="as before")
+            pending.extendleft(reversed(parts))
+            continue
+        if not refetch and entry is not None:
             if stats:
                 stats.requests_reused += 1
             progress.update(1)
             continue
         check_stop(f"while fetching {flow} {month_key(month)}: {KEPT}")
-        response = client.get(request.path, request.params())
+        try:
+            response = client.get(request.path, request.params(), splittable=request.splittable)
+        except CensusQueryTooLarge as error:
+            parts = request.parts()
+            store.record_split(request, parts, url=client.url_for(request.path, request.params()), reason=str(error))
+            if stats:
+                stats.requests_split += 1
+            pending.extendleft(reversed(parts))
+            continue
         if response.no_data and request.kind == "totals":
             raise CensusNoData(
                 f"Census has no {flow} data for {month_key(month)} yet (HTTP 204): "
                 "a month is published about five weeks after it ends"
             )
+        if response.no_data and request.kind == "detail":
+            if chapters is None:
+                chapters = chapter_values(store, store.entries(flow, month).get("names-hs2"))
+            response = _ask_again_if_traded(client, request, response, chapters)
         store.land(
             request,
             url=response.url,
@@ -107,25 +151,76 @@ def land_month(
         progress.update(1)
 
 
+def _known_parts(request: CensusRequest, entry: LandedEntry | None, before: LandedEntry | None) -> list[CensusRequest]:
+    """The parts of a request this month already split, or the month before split (the same
+    query is as large in the next month)."""
+    known = entry if entry is not None else before
+    if known is None or not known.split_into or not request.splittable:
+        return []
+    parts = request.parts()
+    return parts if [part.request_id for part in parts] == known.split_into else []
+
+
+def _ask_again_if_traded(client: CensusClient, request: CensusRequest, response, chapters: dict[str, int]):
+    """A 204 for a chapter (or first digit) with trade in the HS2 totals is a dropped answer, as
+    the live server gives while it updates: asked again, then the month fails naming it."""
+    prefix = request.prefix or ""
+    if len(prefix) > 2:  # within a chapter, the HS2 totals cannot tell an empty part from a dropped one
+        return response
+    traded = sum(value for code, value in chapters.items() if code.startswith(prefix))
+    for attempt in range(1, EMPTY_CHAPTER_TRIES):
+        if not traded or not response.no_data:
+            return response
+        time.sleep(min(client.backoff_factor * 2 ** (attempt - 1), 60))
+        response = client.get(request.path, request.params(), splittable=request.splittable)
+    if traded and response.no_data:
+        what = {0: "all chapters", 1: f"chapters {prefix}0-{prefix}9"}.get(len(prefix), f"chapter {prefix}")
+        raise CensusIncomplete(
+            f"{request.flow} {month_key(request.month)}: {request.level} detail for {what} answered no rows "
+            f"(HTTP 204, {EMPTY_CHAPTER_TRIES} tries) although Census's HS2 total for it is ${traded:,}; "
+            f"try again later ({KEPT})"
+        )
+    return response
+
+
+def _landed_parts(landed: dict[str, LandedEntry], request: CensusRequest) -> list[LandedEntry] | str:
+    """The landed entries that answer a request (its own, or its parts' when it was split), or
+    the request id of the first response missing."""
+    entry = landed.get(request.request_id)
+    if entry is None:
+        return request.request_id
+    if not entry.split_into:
+        return [entry]
+    found: list[LandedEntry] = []
+    for part in request.parts() if request.splittable else []:
+        answer = _landed_parts(landed, part)
+        if isinstance(answer, str):
+            return answer
+        found.extend(answer)
+    return found
+
+
 def entries_to_load(store: LandingStore, flow: str, month: date, levels: tuple[str, ...]) -> list[LandedEntry]:
     """The landed responses that make up the month: every requested level (all must be landed)
     and any other level that is completely landed, so a narrower refresh never drops a level."""
     landed = store.entries(flow, month)
 
-    def missing(plan: list[CensusRequest]) -> list[str]:
-        return [request.request_id for request in plan if request.request_id not in landed]
+    def missing(levels: tuple[str, ...]) -> list[str]:
+        # the HS2 names every plan has are a control total, not required of an older landing
+        plan = [r for r in plan_month(flow, month, levels) if r.kind != "names" or r.level in levels]
+        answers = (_landed_parts(landed, request) for request in plan)
+        return [answer for answer in answers if isinstance(answer, str)]
 
-    required = missing(plan_month(flow, month, levels))
+    required = missing(levels)
     if required:
         raise LandingError(
             f"{flow} {month_key(month)} is not fully landed under {store.root}: {len(required)} response(s) missing "
             f"(e.g. {required[0]}); fetch it with --source api"
         )
-    wanted = set(levels) | {
-        level for level in HS_LEVELS if level not in levels and not missing(plan_month(flow, month, (level,)))
-    }
+    wanted = set(levels) | {level for level in HS_LEVELS if level not in levels and not missing((level,))}
     plan = plan_month(flow, month, tuple(level for level in HS_LEVELS if level in wanted))
-    return [landed[request.request_id] for request in plan]
+    answers = (_landed_parts(landed, request) for request in plan)
+    return [entry for answer in answers if not isinstance(answer, str) for entry in answer]
 
 
 def ingest_flow(

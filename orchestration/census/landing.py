@@ -4,6 +4,9 @@ Layout: `{root}/census/{flow}/{YYYY-MM}/{request_id}-{sha12}.json.gz` and, per m
 `manifest.jsonl` with one line per response (the latest line per request wins). Files are
 content-addressed, so fetching identical content again writes nothing new. A file is
 complete before its manifest line exists, so a crash never leaves a line without its file.
+
+A request the server could not answer whole has a line with `split_into` (the request ids of its
+parts) and no file: the month is its parts, and a replay reads them.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class LandedEntry:
     # sha256 of the gzip file's bytes: checked before a load without decompressing (entries
     # landed before it existed are checked against `sha256`, the body's)
     file_sha256: str | None = None
+    split_into: list[str] = field(default_factory=list)  # the parts that answer it, when split
+    note: str = ""  # why it was split
 
 
 class LandingStore(ContentStore):
@@ -90,6 +95,35 @@ class LandingStore(ContentStore):
             header=list(header),
             file_sha256=file_digest,
         )
+        self._remember(manifest, "request_id", entry)
+        return entry
+
+    def record_split(self, request: CensusRequest, parts: list[CensusRequest], *, url: str, reason: str) -> LandedEntry:
+        """The request is answered by its parts (see plan.CensusRequest.parts)."""
+        folder = self._folder(self.month_dir(request.flow, request.month))
+        entry = LandedEntry(
+            request_id=request.request_id,
+            flow=request.flow,
+            month=month_key(request.month),
+            kind=request.kind,
+            level=request.level,
+            prefix=request.prefix,
+            url=url,
+            params=[list(pair) for pair in request.params()],
+            fetched_at=utc_now(),
+            status=0,
+            rows=0,
+            bytes=0,
+            sha256=None,
+            file=None,
+            source="census_api",
+            split_into=[part.request_id for part in parts],
+            note=reason,
+        )
+        manifest = folder / MANIFEST
+        previous = self._previous(manifest, LandedEntry, "request_id", request.request_id)
+        if previous and previous.split_into == entry.split_into:
+            return previous
         self._remember(manifest, "request_id", entry)
         return entry
 

@@ -3,8 +3,12 @@
 A month of a flow is:
 - `totals`: one all-commodity row per country, grouping and the world (`-`);
 - `detail`: rows per country and commodity at each requested HS level, split by
-  commodity prefix where an all-country response would be too large for the API;
-- `names`: the commodity descriptions at each requested level (world rows only, so small).
+  commodity prefix where an all-country response would be too large for the API. The live
+  server's cost grows with the chapters a query spans: a request it cannot answer (a timeout, or
+  its query-error 500) is split into its ten longer prefixes (`parts()`), down to HS6 prefixes;
+- `names`: the commodity descriptions at each requested level (world rows only, so small), and
+  always at HS2: its world values per chapter tell a chapter the server dropped (a 204) from one
+  without trade.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ QUANTITY = {
     "imports": ("GEN_QY1_MO", "GEN_QY1_MO_FLAG", "UNIT_QY1"),
 }
 PARTNER = ("CTY_CODE", "CTY_NAME", "SUMMARY_LVL")
+# A split stops at HS6 prefixes: a query for one HS6 code is as small as the API answers.
+MAX_SPLIT_DIGITS = 6
 
 
 def parse_levels(text: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -82,6 +88,19 @@ class CensusRequest:
             return (commodity, DESCRIPTION_VAR[self.flow], VALUE_VAR[self.flow])
         return PARTNER + (commodity,) + MEASURES[self.flow] + QUANTITY[self.flow]
 
+    @property
+    def splittable(self) -> bool:
+        """A detail request whose commodity prefix can still be made longer."""
+        return self.kind == "detail" and len(self.prefix or "") < min(MAX_SPLIT_DIGITS, int(self.level[2:]))
+
+    def parts(self) -> list[CensusRequest]:
+        """The ten requests that together answer this one: its prefix with one more digit (a
+        part with no such codes, e.g. chapter 77, answers 204)."""
+        if not self.splittable:
+            raise ValueError(f"{self.request_id} cannot be split further")
+        prefix = self.prefix or ""
+        return [CensusRequest(self.flow, self.month, "detail", self.level, f"{prefix}{d}") for d in "0123456789"]
+
     def params(self) -> list[tuple[str, str]]:
         """Query parameters in API order, without the key."""
         params = [("get", ",".join(self.get_vars)), ("time", month_key(self.month))]
@@ -108,5 +127,5 @@ def plan_month(flow: str, month: date, levels: tuple[str, ...] = DEFAULT_LEVELS)
     plan = [CensusRequest(flow, month, "totals")]
     for level in levels:
         plan.extend(CensusRequest(flow, month, "detail", level, prefix) for prefix in _prefixes(level))
-    plan.extend(CensusRequest(flow, month, "names", level) for level in levels)
+    plan.extend(CensusRequest(flow, month, "names", level) for level in HS_LEVELS if level in {"HS2", *levels})
     return plan

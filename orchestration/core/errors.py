@@ -32,6 +32,14 @@ class CensusQueryError(CensusApiError):
     """Census rejected the query with an `error: ...` text."""
 
 
+class CensusQueryTooLarge(CensusApiError):
+    """The server gave up on a query (it timed out, or answered its query-error 500): ask for less."""
+
+
+class CensusIncomplete(CensusApiError):
+    """A month whose detail does not add up to its totals: something the server dropped."""
+
+
 class LandingError(WarehouseError):
     """The landing zone is incomplete or a landed file does not match its manifest."""
 

@@ -20,6 +20,9 @@ from orchestration.core.errors import Unreachable, WarehouseError
 T = TypeVar("T")
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+# For a query that may be too large to answer, a timeout or a 500 is the server giving up on it:
+# sending the same query again only waits as long again (Census: ~150-180 s each time).
+SPLIT_RETRY_STATUSES = (429, 502, 503, 504)
 USER_AGENT = "trade-warehouse/0.1 (U.S. trade and tariff warehouse; python-requests)"
 
 
@@ -33,15 +36,17 @@ class _Retry(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
-def retrying_session(max_retries: int, backoff_factor: float) -> requests.Session:
+def retrying_session(
+    max_retries: int, backoff_factor: float, *, statuses=RETRY_STATUSES, retry_reads: bool = True
+) -> requests.Session:
     retry = _Retry(
         total=max_retries,
         connect=max_retries,
-        read=max_retries,
+        read=max_retries if retry_reads else 0,
         status=max_retries,
         other=0,
         redirect=0,
-        status_forcelist=RETRY_STATUSES,
+        status_forcelist=statuses,
         allowed_methods=frozenset({"GET"}),
         backoff_factor=backoff_factor,
         backoff_max=120,
@@ -59,6 +64,10 @@ def retrying_session(max_retries: int, backoff_factor: float) -> requests.Sessio
 
 class BadBody(Exception):
     """A 200 whose body is not what the API promises (truncated, not JSON): worth another attempt."""
+
+
+class TooSlow(Exception):
+    """No answer within the read timeout to a request sent with `splittable`: the caller asks for less."""
 
 
 class ApiClient:
@@ -87,21 +96,37 @@ class ApiClient:
         self.backoff_factor = backoff_factor
         self.body_attempts = body_attempts
         self.session = retrying_session(max_retries, backoff_factor)
+        self.split_session = retrying_session(
+            max_retries, backoff_factor, statuses=SPLIT_RETRY_STATUSES, retry_reads=False
+        )
 
-    def _call(self, url: str, params: list[tuple[str, str]], shown: str, classify: Callable[..., T]) -> T:
+    def _call(
+        self,
+        url: str,
+        params: list[tuple[str, str]] | str,
+        shown: str,
+        classify: Callable[..., T],
+        *,
+        splittable: bool = False,
+    ) -> T:
+        """`classify(response, shown)`, with a few more attempts for a broken body. A `splittable`
+        request is not sent again after a read timeout or a 500: TooSlow, or classify decides."""
         last_problem = ""
         for attempt in range(1, self.body_attempts + 1):
             try:
-                return classify(self._send(url, params, shown), shown)
+                return classify(self._send(url, params, shown, splittable=splittable), shown)
             except BadBody as problem:
                 last_problem = str(problem)
                 if attempt < self.body_attempts:
                     time.sleep(min(self.backoff_factor * 2 ** (attempt - 1), 30))
         raise self.error(f"{last_problem} for {shown} after {self.body_attempts} attempts")
 
-    def _send(self, url: str, params: list[tuple[str, str]], shown: str) -> requests.Response:
+    def _send(
+        self, url: str, params: list[tuple[str, str]] | str, shown: str, *, splittable: bool = False
+    ) -> requests.Response:
+        session = self.split_session if splittable else self.session
         try:
-            response = self.session.get(url, params=params, timeout=self.timeout, allow_redirects=False, stream=True)
+            response = session.get(url, params=params, timeout=self.timeout, allow_redirects=False, stream=True)
         except requests.exceptions.RetryError:
             raise self.error(f"{self.api_name} kept failing for {shown} after {self.max_retries} retries") from None
         except requests.exceptions.ConnectTimeout:
@@ -114,6 +139,8 @@ class ApiClient:
                 # The connection broke while the body was being read: another attempt may do.
                 raise BadBody(f"{self.api_name} connection broke while sending the body") from None
             if isinstance(reason.reason, ReadTimeoutError):
+                if splittable:
+                    raise TooSlow(f"no answer within {self.timeout[1]:g} s") from None
                 raise self.error(
                     f"{self.api_name} did not answer within {self.timeout[1]:g} s for {shown} "
                     f"after {self.max_retries} retries"

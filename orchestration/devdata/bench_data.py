@@ -118,12 +118,15 @@ def _lines(request, flow, month, data, codes, chapter_columns, partner_cells) ->
         return [*lines, f'["-","TOTAL FOR ALL COUNTRIES","DET",{world},{time_}]']
     value = next(iter(measures.values()))
     if request.kind == "names":
-        world = value.sum(axis=0)
+        world: dict[str, int] = {}
+        digits = int(request.level[2:])  # the HS2 names every plan has sum the bench's codes by chapter
+        for code, total in zip(codes, value.sum(axis=0).tolist(), strict=True):
+            world[code[:digits]] = world.get(code[:digits], 0) + int(total)
         level = f'"{request.level}"'
         return [
-            f'["{code}","SYNTHETIC PRODUCT {code}","{int(world[j])}",{time_},{level}]'
-            for j, code in enumerate(codes)
-            if world[j] > 0
+            f'["{code}","SYNTHETIC PRODUCT {code}","{total}",{time_},{level}]'
+            for code, total in world.items()
+            if total > 0
         ]
     columns = chapter_columns.get(request.prefix, np.array([], dtype=np.int64))  # 98, 99: none
     ii, jj = np.nonzero(traded[:, columns])
@@ -133,7 +136,16 @@ def _lines(request, flow, month, data, codes, chapter_columns, partner_cells) ->
     tail = f'"",{unit},{time_},"{request.level}"'
     measure_text = ['","'.join(row) for row in zip(*cells, strict=True)]
     # the API echoes the predicates: COMM_LVL and the row's own commodity code
-    return [
+    lines = [
         f'[{partner_cells[i]},"{codes[j]}","{m}",{tail},"{codes[j]}"]'
         for i, j, m in zip(ii, jj, measure_text, strict=True)
+    ]
+    # and a world row per commodity, the sum of the countries (the month is reconciled against it)
+    traded_columns = columns[traded[:, columns].any(axis=0)]
+    world = [m[:, traded_columns].sum(axis=0).astype(str) for m in measures.values()]
+    world.append(data["quantity"][:, traded_columns].sum(axis=0).astype(str))
+    world_text = ['","'.join(row) for row in zip(*world, strict=True)]
+    return lines + [
+        f'["-","TOTAL FOR ALL COUNTRIES","DET","{codes[j]}","{m}",{tail},"{codes[j]}"]'
+        for j, m in zip(traded_columns, world_text, strict=True)
     ]

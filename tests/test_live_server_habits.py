@@ -1,0 +1,174 @@
+"""Ingest against a local Census server with the live server's habits switched on
+(../shared/reference/live_api_evidence.md): queries that span too much are given up on, a chapter
+with trade answers 204, the wildcard must travel as a literal `*`."""
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from census_server import CensusTestServer, Fault
+from conftest import TEST_KEY
+
+from orchestration.census.client import CensusClient
+from orchestration.census.ingest import ingest_flow
+from orchestration.census.landing import LandingStore
+from orchestration.core.errors import CensusIncomplete
+from orchestration.devdata.census_dialect import encode_table
+from orchestration.devdata.sample import month_rows
+
+JAN, FEB = date(2017, 1, 1), date(2017, 2, 1)
+LEVELS = ("HS2", "HS4", "HS6")
+
+
+def ingest(server, tmp_path: Path, months, *, levels=LEVELS, source="api", flow="exports", **client_options):
+    return ingest_flow(
+        flow,
+        months,
+        source=source,
+        levels=levels,
+        store=LandingStore(tmp_path / "landing"),
+        warehouse_path=tmp_path / "warehouse.duckdb",
+        client=CensusClient(server.base_url, TEST_KEY, backoff_factor=0, **client_options) if server else None,
+    )
+
+
+def cells(path: Path) -> Counter:
+    """(month, level, partner, commodity) -> value, from the raw table."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            "select strftime(period, '%Y-%m'), comm_lvl, cty_code, e_commodity, all_val_mo from raw.census_exports"
+        ).fetchall()
+    return Counter({row[:4]: row[4] for row in rows})
+
+
+def server_cells(months, levels) -> Counter:
+    return Counter(
+        {
+            (f"{m:%Y-%m}", r["COMM_LVL"], r["CTY_CODE"], r["E_COMMODITY"]): int(r["ALL_VAL_MO"])
+            for m in months
+            for r in month_rows("exports", m, 0)
+            if r["COMM_LVL"] in (*levels, "-")
+        }
+    )
+
+
+def detail_queries(seen, month: date) -> list[str]:
+    """`level prefix` of every all-partner detail query sent for the month."""
+    return [
+        f"{s.get('COMM_LVL')} {(s.get('E_COMMODITY') or '').rstrip('*')}".strip()
+        for s in seen
+        if s.get("time") == f"{month:%Y-%m}" and "CTY_CODE" in (s.get("get") or "")
+        if s.get("COMM_LVL")
+    ]
+
+
+def test_the_wildcard_and_the_get_list_travel_literally(tmp_path):
+    with CensusTestServer([JAN], key=TEST_KEY) as server:
+        ingest(server, tmp_path, [JAN], levels=("HS6",))
+    chapter = next(s.raw_query for s in server.seen if s.get("E_COMMODITY") == "02*")
+    assert "E_COMMODITY=02*" in chapter and "get=CTY_CODE,CTY_NAME,SUMMARY_LVL," in chapter
+    assert not any("%2A" in s.raw_query or "%2C" in s.raw_query for s in server.seen)
+
+
+def test_a_size_limited_server_is_answered_by_splitting_only_where_needed(tmp_path):
+    with CensusTestServer([JAN, FEB], key=TEST_KEY) as server:
+        # exports spanning more than 5 chapters, or more than 310 rows (the sample's two largest
+        # HS6 chapters, 27 and 87), are given up on
+        server.chapter_limit, server.row_limit, server.give_up_after = 5, 310, 0.05
+        stats = ingest(server, tmp_path, [JAN, FEB])
+        january, february = detail_queries(server.seen, JAN), detail_queries(server.seen, FEB)
+        gave_up = detail_queries(server.gave_up, JAN)
+    assert cells(tmp_path / "warehouse.duckdb") == server_cells([JAN, FEB], LEVELS)
+    # January: HS2 (all chapters) splits into first digits, those into chapters; HS4's first
+    # digits into chapters; of HS6's chapters only the two largest, into 3-digit prefixes
+    assert {"HS2", "HS2 8", "HS4 8", "HS6 27", "HS6 87"} <= set(gave_up)
+    assert not any(query.startswith("HS6") and query not in ("HS6 27", "HS6 87") for query in gave_up)
+    assert {"HS2 84", "HS4 84", "HS6 271", "HS6 879"} <= set(january) and "HS6 84" in january
+    assert Counter(january)["HS2"] == 1  # an oversized query is not sent again
+    assert stats.requests_split == len(gave_up)
+    # February asks for January's parts directly: nothing is given up on
+    assert "HS2" not in february and "HS6 27" not in february and "HS6 271" in february
+    # the manifest holds the splits: a replay into a new warehouse, offline, gives the same cells
+    replayed = tmp_path / "replay"
+    replayed.mkdir()
+    (replayed / "landing").symlink_to(tmp_path / "landing")
+    ingest(None, replayed, [JAN, FEB], source="replay")
+    assert cells(replayed / "warehouse.duckdb") == cells(tmp_path / "warehouse.duckdb")
+
+
+def test_a_query_that_times_out_is_split_not_sent_again(tmp_path):
+    with CensusTestServer([JAN], key=TEST_KEY) as server:
+        server.chapter_limit, server.give_up_after = 20, 2.0  # longer than the client waits
+        ingest(server, tmp_path, [JAN], levels=("HS2",), read_timeout=0.5)
+        queries = detail_queries(server.seen, JAN)
+    assert Counter(queries)["HS2"] == 1 and "HS2 0" in queries
+    assert cells(tmp_path / "warehouse.duckdb") == server_cells([JAN], ("HS2",))
+    store = LandingStore(tmp_path / "landing")
+    split = store.entries("exports", JAN)["detail-hs2"]
+    assert split.split_into == [f"detail-hs2-{d}" for d in range(10)] and "no answer within 0.5 s" in split.note
+
+
+def snapshot(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "select period, count(*), sum(hash(*columns(* exclude (_loaded_at)))) from raw.census_exports "
+            "group by period order by period"
+        ).fetchall()
+
+
+def test_a_chapter_with_trade_answering_204_is_asked_again_then_fails_the_month(tmp_path):
+    with CensusTestServer([JAN, FEB], key=TEST_KEY) as server:
+        ingest(server, tmp_path, [JAN])
+        before = snapshot(tmp_path / "warehouse.duckdb")
+        server.empty_chapters = {"84"}
+        with pytest.raises(CensusIncomplete) as failure:
+            ingest(server, tmp_path, [FEB])
+        asked = Counter(detail_queries(server.seen, FEB))
+    message = str(failure.value)
+    assert "\n" not in message and message.startswith("exports 2017-02: HS6 detail for chapter 84 answered no rows")
+    assert "3 tries" in message and asked["HS6 84"] == 3
+    assert snapshot(tmp_path / "warehouse.duckdb") == before  # January as it was, February absent
+
+
+def test_a_partial_answer_is_caught_when_the_month_is_added_up(tmp_path):
+    def without_japan(index, seen):
+        """Chapter 84 of HS6 answered without Japan's rows: a 200 that dropped some."""
+        if seen.get("E_COMMODITY") != "84*" or seen.get("COMM_LVL") != "HS6":
+            return None
+        status, headers, body = server.answer(seen.path, seen.params)
+        lines = [line for line in body.split(b"\n") if b'"5880"' not in line]
+        return Fault(status=200, body=b"\n".join(lines))
+
+    with CensusTestServer([JAN], key=TEST_KEY, faults=without_japan) as server:
+        with pytest.raises(CensusIncomplete) as failure:
+            ingest(server, tmp_path, [JAN], levels=("HS6",))
+    message = str(failure.value)
+    assert "\n" not in message
+    assert message.startswith("exports 2017-01 does not add up, so it was not loaded: the HS6 detail of JAPAN (5880)")
+    japan = sum(
+        int(r["ALL_VAL_MO"])
+        for r in month_rows("exports", JAN, 0)
+        if r["CTY_CODE"] == "5880" and r["COMM_LVL"] == "HS6" and not r["E_COMMODITY"].startswith("84")
+    )
+    assert message.endswith(f"sums to ${japan:,}, not to its total of $4,986,200,000")  # published, Census FT-900
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.census_exports").fetchone()[0] == 0
+
+
+def test_countries_that_do_not_sum_to_the_world_are_refused(tmp_path):
+    rows = list(month_rows("exports", JAN, 0))
+    totals = [r for r in rows if r["COMM_LVL"] == "-"]
+    header = ["CTY_CODE", "CTY_NAME", "SUMMARY_LVL", "ALL_VAL_MO", "VES_VAL_MO", "AIR_VAL_MO", "time"]
+    table = [[r[name] for name in header[:-1]] + ["2017-01"] for r in totals]
+    japan = next(row for row in table if row[0] == "5880")
+    japan[3] = str(int(japan[3]) + 1)  # one dollar more than Census tabulated
+    body = encode_table(header, table)
+
+    def doctored_totals(index, seen):
+        return None if seen.get("COMM_LVL") else Fault(status=200, body=body)
+
+    with CensusTestServer([JAN], key=TEST_KEY, faults=doctored_totals) as server:
+        with pytest.raises(CensusIncomplete, match="the countries' totals sum to .* but the world's total is"):
+            ingest(server, tmp_path, [JAN], levels=("HS2",))
