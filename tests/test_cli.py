@@ -33,6 +33,14 @@ def test_bad_input_gets_one_line_and_exit_1(capsys, argv, message):
     assert code == 1 and err.startswith(message) and err.count("\n") == 1 and out == ""
 
 
+def test_a_refresh_from_the_api_without_a_key_says_where_to_get_one(capsys, monkeypatch, isolated_env):
+    monkeypatch.delenv("CENSUS_API_KEY")
+    code, out, err = run(capsys, "refresh", "--start", "2017-01", "--end", "2017-01", "--no-progress")
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert err.startswith("error: CENSUS_API_KEY is not set: the Census API needs a key on every query; get one at ")
+    assert not (isolated_env / "warehouse.duckdb").exists() and not (isolated_env / "landing").exists()
+
+
 def test_status_without_a_warehouse_says_what_to_do(capsys):
     code, _, err = run(capsys, "status", "--warehouse")
     assert code == 1 and "does not exist yet: run `trade-warehouse demo` or `refresh` first" in err

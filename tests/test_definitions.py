@@ -10,6 +10,7 @@ import pytest
 from census_server import CensusTestServer
 from conftest import ROOT, TEST_KEY
 
+from orchestration.core.errors import CensusKeyError
 from orchestration.core.periods import add_months
 from orchestration.definitions import defs
 from orchestration.defs.census.schedules import census_monthly_schedule
@@ -69,10 +70,33 @@ def test_tariff_assets_are_partitioned_by_release_and_marts_follow(graph):
     assert {"marts/fct_trade_monthly", "marts/fct_tariff_rates"} <= {k.to_user_string() for k in effective.parent_keys}
 
 
+def _schedule_tick(served: list[date]):
+    with CensusTestServer(served, key=TEST_KEY) as server:
+        context = dg.build_schedule_context(
+            scheduled_execution_time=datetime(2026, 11, 10, 14),
+            resources={"census": CensusApiResource(base_url=server.base_url, backoff_factor=0)},
+        )
+        return census_monthly_schedule(context)
+
+
 def test_the_schedule_loads_the_month_before_last():
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 10, 14))
-    request = census_monthly_schedule(context)
-    assert request.partition_key == "2026-09-01"
+    assert _schedule_tick([date(2026, 9, 1)]).partition_key == "2026-09-01"
+
+
+def test_a_late_release_is_a_skip_with_its_reason_not_a_failure():
+    skip = _schedule_tick([date(2026, 8, 1)])  # September is late, as December 2025 was
+    assert isinstance(skip, dg.SkipReason)
+    assert skip.skip_message.startswith("Census has not published 2026-09 yet (expected about 2026-11-04)")
+
+
+def test_the_sensor_and_the_schedule_refuse_to_start_without_a_key(monkeypatch):
+    monkeypatch.delenv("CENSUS_API_KEY")
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources={"census": CensusApiResource()})
+        with pytest.raises(CensusKeyError, match=r"^CENSUS_API_KEY is not set: .* get one at https://api.census.gov"):
+            census_release_sensor(context)
+    with pytest.raises(CensusKeyError, match="^CENSUS_API_KEY is not set"):
+        _schedule_tick([date(2026, 9, 1)])
 
 
 def test_the_release_sensor_requests_the_newest_published_month():

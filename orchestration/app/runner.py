@@ -18,6 +18,7 @@ import dagster as dg
 from tqdm import tqdm
 
 from orchestration.app.runs import process_tags, reap_dead_runs, supervise, wait_for_pool
+from orchestration.census.client import require_key
 from orchestration.census.ingest import steps_per_month
 from orchestration.census.plan import FLOWS
 from orchestration.core.errors import WarehouseError
@@ -170,6 +171,8 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> RefreshRu
     WarehouseError on failure."""
     if request.months != month_range(request.months[0], request.months[-1]):
         raise ValueError("a refresh covers consecutive months (it runs as one partition range)")
+    if request.source == "api":
+        require_key(current_settings().census_api_key)  # before a run starts: one line, no run to fail
     resources = _resources(request.warehouse_path, request.landing_dir)
     run_request = refresh_run_request(
         request.months[0], request.months[-1], source=request.source, levels=request.levels, refetch=request.refetch

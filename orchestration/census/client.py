@@ -47,6 +47,17 @@ def _key_error(where: str) -> CensusKeyError:
     )
 
 
+def require_key(key: str | None) -> str:
+    """The key, or the one line that says where to get one: Census answers no query without a key
+    since 2026-05-12 (a redirect to its "missing key" page)."""
+    if not key:
+        raise CensusKeyError(
+            f"CENSUS_API_KEY is not set: the Census API needs a key on every query; get one at {KEY_SIGNUP} "
+            "and export it (or use --source replay for what is landed)"
+        )
+    return key
+
+
 @dataclass(frozen=True)
 class CensusResponse:
     url: str  # without the key

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.census.client import CensusClient
+from orchestration.census.client import CensusClient, require_key
 from orchestration.census.ingest import NoProgress
 from orchestration.census.landing import LandingStore
 from orchestration.core.settings import current_settings
@@ -66,10 +66,11 @@ class CensusApiResource(dg.ConfigurableResource):
     backoff_factor: float | None = None
 
     def client(self) -> CensusClient:
+        """A client with the key from CENSUS_API_KEY; CensusKeyError at once when it is not set."""
         settings = current_settings()
         return CensusClient(
             self.base_url or settings.census_api_base_url,
-            settings.census_api_key,
+            require_key(settings.census_api_key),
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout if self.read_timeout is not None else settings.census_read_timeout,
             max_retries=self.max_retries if self.max_retries is not None else settings.census_max_retries,
