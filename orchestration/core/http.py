@@ -16,6 +16,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ReadTimeoutErr
 from urllib3.util.retry import Retry
 
 from orchestration.core.errors import Unreachable, WarehouseError
+from orchestration.core.settings import current_settings
 
 T = TypeVar("T")
 
@@ -23,7 +24,23 @@ RETRY_STATUSES = (429, 500, 502, 503, 504)
 # For a query that may be too large to answer, a timeout or a 500 is the server giving up on it:
 # sending the same query again only waits as long again (Census: ~150-180 s each time).
 SPLIT_RETRY_STATUSES = (429, 502, 503, 504)
-USER_AGENT = "trade-warehouse/0.1 (U.S. trade and tariff warehouse; python-requests)"
+
+
+def user_agent() -> str:
+    """HTTP_USER_AGENT, or one naming the project (and its homepage when the package declares
+    one). Never a library's default: the HTS host rejects those."""
+    configured = current_settings().http_user_agent
+    if configured:
+        return configured
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        meta = metadata("trade-warehouse")
+    except PackageNotFoundError:
+        return "trade-warehouse (U.S. trade and tariff warehouse)"
+    urls = dict(entry.split(", ", 1) for entry in meta.get_all("Project-URL") or [] if ", " in entry)
+    home = urls.get("Homepage") or urls.get("homepage")
+    return f"trade-warehouse/{meta['Version']} (U.S. trade and tariff warehouse{f'; +{home}' if home else ''})"
 
 
 class _Retry(Retry):
@@ -56,7 +73,7 @@ def retrying_session(
         raise_on_redirect=False,
     )
     session = requests.Session()
-    session.headers["User-Agent"] = USER_AGENT
+    session.headers["User-Agent"] = user_agent()
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.mount("https://", HTTPAdapter(max_retries=retry))
     return session

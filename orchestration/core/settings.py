@@ -84,6 +84,7 @@ class Settings:
     census_request_deadline: float = 300.0  # the whole of one request, however slowly its body drips
     pool_wait: float = 300.0  # how long a CLI run waits for the Dagster pool `warehouse`
     hts_max_shrink: float = 0.10  # a tariff release losing more of its lines than this is refused
+    http_user_agent: str | None = None  # unset: one naming the project (core/http.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +113,7 @@ class Settings:
             census_request_deadline=_number(env, "CENSUS_API_REQUEST_DEADLINE", 300.0),
             pool_wait=_number(env, "WAREHOUSE_POOL_WAIT", 300.0),
             hts_max_shrink=_percent(env, "HTS_MAX_SHRINK_PCT", 10.0),
+            http_user_agent=(env.get("HTTP_USER_AGENT") or "").strip() or None,
         )
 
 

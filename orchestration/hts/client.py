@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
@@ -18,6 +18,21 @@ from orchestration.core.http import ApiClient, BadBody
 # exportList serves the current release only. The whole schedule is ~13 MB and ~36k rows, so it
 # is asked for in chapter ranges (not verified against the live service from here: no network).
 CHAPTER_RANGES = (("0101", "2499"), ("2501", "4999"), ("5001", "7499"), ("7501", "8999"), ("9001", "9999"))
+
+
+class HtsBadRequest(HtsApiError):
+    """HTTP 400: the service did not accept the query's form."""
+
+
+class _SameHostRedirect(Exception):
+    def __init__(self, target: str):
+        super().__init__(target)
+        self.target = target
+
+
+def dotted_bounds(start: str, end: str) -> tuple[str, str]:
+    """Heading bounds (`0101`, `2499`) as dotted 8-digit numbers spanning the same headings."""
+    return f"{start}.00.00", f"{end}.99.99"
 
 
 @dataclass(frozen=True)
@@ -72,27 +87,49 @@ class HtsClient(ApiClient):
     def __init__(self, base_url: str, *, read_timeout: float = 300.0, **kwargs):
         super().__init__(base_url, read_timeout=read_timeout, **kwargs)
 
-    def _fetch(self, url: str, params: list[tuple[str, str]], check) -> HtsResponse:
+    def _fetch(self, url: str, params: list[tuple[str, str]], check, *, hops: int = 3) -> HtsResponse:
         shown = url + (f"?{urlencode(params)}" if params else "")
 
         def classify(response: requests.Response, shown: str) -> HtsResponse:
             if 300 <= response.status_code < 400:
-                target = urlsplit(response.headers.get("Location", ""))
-                raise HtsApiError(f"{self.api_name} redirected {shown} to {target.netloc}{target.path}")
+                target = urljoin(shown, response.headers.get("Location", ""))
+                if urlsplit(target).netloc == urlsplit(shown).netloc and hops > 0:
+                    raise _SameHostRedirect(target)
+                where = urlsplit(target)
+                raise HtsApiError(f"{self.api_name} redirected {shown} to {where.netloc}{where.path}")
             if response.status_code != 200:
                 snippet = " ".join(response.text.split())[:200]
-                raise HtsApiError(f"{self.api_name} answered HTTP {response.status_code} for {shown}: {snippet}")
+                error = HtsBadRequest if response.status_code == 400 else HtsApiError
+                raise error(f"{self.api_name} answered HTTP {response.status_code} for {shown}: {snippet}")
             return HtsResponse(shown, 200, response.content, check(response.content, f"the answer to {shown}"))
 
-        return self._call(url, params, shown, classify)
+        try:
+            return self._call(url, params, shown, classify)
+        except _SameHostRedirect as redirect:
+            # Government hosts move pages around on their own host ("endpoints 302"): follow those.
+            # The target carries its own query.
+            return self._fetch(redirect.target, [], check, hops=hops - 1)
 
     def release_list(self) -> tuple[HtsResponse, list[dict]]:
         response = self._fetch(f"{self.base_url}/releaseList", [], lambda body, what: len(check_releases(body, what)))
         return response, check_releases(response.body, response.url)
 
     def export_list(self, start: str, end: str) -> HtsResponse:
-        params = [("from", start), ("to", end), ("format", "JSON"), ("styles", "false")]
-        return self._fetch(f"{self.base_url}/exportList", params, check_rows)
+        """The current release's rows from heading `start` to `end`. In Aug-Sep 2026 the service
+        answered plain bounds with styles=false; a client in June 2026 found it wanted dotted leaf
+        numbers and styles=true (else 400): a 400 to the first form is asked again in the second."""
+        url = f"{self.base_url}/exportList"
+
+        def params(low: str, high: str, styles: str) -> list[tuple[str, str]]:
+            return [("from", low), ("to", high), ("format", "JSON"), ("styles", styles)]
+
+        try:
+            return self._fetch(url, params(start, end, "false"), check_rows)
+        except HtsBadRequest as plain:
+            try:
+                return self._fetch(url, params(*dotted_bounds(start, end), "true"), check_rows)
+            except HtsBadRequest:
+                raise HtsApiError(f"{plain} (and with dotted bounds and styles=true)") from None
 
     def fetch_url(self, url: str) -> HtsResponse:
         """A revision file published at a URL (the same row format as exportList)."""

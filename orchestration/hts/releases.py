@@ -63,12 +63,24 @@ def fetch_release_list(client: HtsClient, store: HtsLandingStore, stats: Release
 
 
 def land_current_release(client: HtsClient, store: HtsLandingStore, release: str, stats: ReleaseIngest) -> None:
+    """The release's chapter ranges, landed only when the service still names it current after the
+    last range: exportList serves whatever is current, so a release published mid-fetch would
+    otherwise mix two releases under one name."""
+    responses = {}
     for start, end in CHAPTER_RANGES:
-        response = client.export_list(start, end)
-        store.land(
-            release, part_name(start, end), url=response.url, body=response.body, rows=response.rows, source="hts_api"
-        )
+        check_stop(f"while fetching HTS release {release}: the tariff tables are as they were")
+        responses[part_name(start, end)] = client.export_list(start, end)
         stats.requests_made += 1
+    _, releases = client.release_list()
+    stats.requests_made += 1
+    now = current_release(releases)
+    if now != release:
+        raise HtsApiError(
+            f"the current HTS release changed from {release} to {now} while it was being fetched; nothing was "
+            f"landed; refresh again to load {now}"
+        )
+    for part, response in responses.items():
+        store.land(release, part, url=response.url, body=response.body, rows=response.rows, source="hts_api")
         stats.bytes_landed += len(response.body)
 
 
