@@ -11,7 +11,8 @@ The live server's habits (../shared/reference/live_api_evidence.md), each behind
   500 (live: 10-25 chapters of exports time out at 180 s or 500 after ~150 s);
 - `empty_chapters`: detail requests within these chapters answer 204 although they have trade
   (live: during the release-morning update);
-- `latency`: seconds before every data answer (live: 1-12 s per chapter request);
+- `latency`: seconds before every data answer, or a function of the request giving them (live:
+  1-12 s per chapter request);
 - a month not in `months` is not published yet: 204.
 """
 
@@ -98,8 +99,9 @@ class CensusTestServer:
         self.row_limit: int | None = None
         self.give_up_after = 0.0
         self.empty_chapters: set[str] = set()
-        self.latency = 0.0
+        self.latency: float | Callable[[Seen], float] = 0.0
         self.gave_up: list[Seen] = []  # the queries answered with the query-error 500
+        self.in_flight = self.most_in_flight = 0  # data requests being answered at once
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._server = QuietServer(("127.0.0.1", 0), self._handler())
@@ -165,9 +167,16 @@ class CensusTestServer:
                     index = len(server.seen)
                     server.seen.append(seen)
                 fault = server.faults(index, seen) if server.faults else None
-                if server.latency and seen.path.endswith("/hs"):
-                    time.sleep(server.latency)
-                status, headers, body = server.answer(seen.path, seen.params)
+                with server._lock:
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
+                try:
+                    if server.latency and seen.path.endswith("/hs"):
+                        time.sleep(server.latency(seen) if callable(server.latency) else server.latency)
+                    status, headers, body = server.answer(seen.path, seen.params)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
                 if status == 500 and body == QUERY_FAILED:
                     with server._lock:
                         server.gave_up.append(seen)

@@ -172,3 +172,13 @@ def test_countries_that_do_not_sum_to_the_world_are_refused(tmp_path):
     with CensusTestServer([JAN], key=TEST_KEY, faults=doctored_totals) as server:
         with pytest.raises(CensusIncomplete, match="the countries' totals sum to .* but the world's total is"):
             ingest(server, tmp_path, [JAN], levels=("HS2",))
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_month_is_fetched_with_at_most_the_configured_requests_at_once(tmp_path, monkeypatch, workers):
+    monkeypatch.setenv("CENSUS_MAX_CONCURRENCY", str(workers))
+    with CensusTestServer([JAN], key=TEST_KEY) as server:
+        server.latency = 0.05  # every answer takes a while, as the live server's 1-12 s
+        ingest(server, tmp_path, [JAN], levels=("HS6",))
+    assert server.most_in_flight == workers
+    assert cells(tmp_path / "warehouse.duckdb") == server_cells([JAN], ("HS6",))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +28,8 @@ from orchestration.core.errors import (
 )
 from orchestration.core.failpoints import failpoint
 from orchestration.core.periods import add_months, month_key
-from orchestration.core.stopping import check_stop
+from orchestration.core.settings import current_settings
+from orchestration.core.stopping import StopRequested, check_stop
 from orchestration.store.duckdb import connect
 
 SOURCES = ("api", "replay")
@@ -92,63 +94,98 @@ def land_month(
     refetch: bool = False,
     progress: Progress = NO_PROGRESS,
     stats: FlowIngest | None = None,
+    concurrency: int = 1,
 ) -> None:
     """Fetch every planned request of the month that is not landed yet (all of them with refetch).
 
-    A detail request the server gives up on (a timeout or its query-error 500) is split into its
-    parts, recorded in the manifest: a replay reads the parts, and the next month asks for them
-    directly. A chapter with trade in the HS2 totals that answers 204 is asked again, then fails
-    the month."""
+    The totals and the names are asked first, one at a time; the detail up to `concurrency`
+    requests at once. Responses are landed by this thread, as they arrive. A detail request the
+    server gives up on (a timeout or its query-error 500) is split into its parts, recorded in
+    the manifest: a replay reads the parts, and the next month asks for them directly. A chapter
+    with trade in the HS2 totals that answers 204 is asked again, then fails the month. On a
+    failure the requests under way finish and are landed; then the first error is raised."""
+    stats = stats if stats is not None else FlowIngest(flow)
     landed = store.entries(flow, month)
     before = store.entries(flow, add_months(month, -1))
-    pending = deque(sorted(plan_month(flow, month, levels), key=lambda request: ORDER[request.kind]))
-    chapters: dict[str, int] | None = None
-    while pending:
-        request = pending.popleft()
-        entry = landed.get(request.request_id)
-        parts = _known_parts(request, entry, before.get(request.request_id))
-        if parts:
-            store.record_split(request, parts, url=client.url_for(request.path, request.params()), reason="as before")
-            pending.extendleft(reversed(parts))
-            continue
-        if not refetch and entry is not None:
-            if stats:
-                stats.requests_reused += 1
-            progress.update(1)
-            continue
-        check_stop(f"while fetching {flow} {month_key(month)}: {KEPT}")
-        try:
-            response = client.get(request.path, request.params(), splittable=request.splittable)
-        except CensusQueryTooLarge as error:
-            parts = request.parts()
-            store.record_split(request, parts, url=client.url_for(request.path, request.params()), reason=str(error))
-            if stats:
-                stats.requests_split += 1
-            pending.extendleft(reversed(parts))
-            continue
-        if response.no_data and request.kind == "totals":
-            raise CensusNoData(
-                f"Census has no {flow} data for {month_key(month)} yet (HTTP 204): "
-                "a month is published about five weeks after it ends"
-            )
-        if response.no_data and request.kind == "detail":
-            if chapters is None:
-                chapters = chapter_values(store, store.entries(flow, month).get("names-hs2"))
-            response = _ask_again_if_traded(client, request, response, chapters)
-        store.land(
-            request,
-            url=response.url,
-            status=response.status,
-            body=response.body,
-            header=response.header,
-            rows=response.row_count,
-            source="census_api",
+    plan = sorted(plan_month(flow, month, levels), key=lambda request: ORDER[request.kind])
+    where = f"while fetching {flow} {month_key(month)}: {KEPT}"
+    first = [request for request in plan if request.kind != "detail"]
+    _fetch_all(client, store, first, landed, before, refetch, progress, stats, where, {}, 1)
+    chapters = chapter_values(store, store.entries(flow, month).get("names-hs2"))
+    detail = [request for request in plan if request.kind == "detail"]
+    _fetch_all(client, store, detail, landed, before, refetch, progress, stats, where, chapters, max(1, concurrency))
+
+
+def _fetch_all(client, store, requests, landed, before, refetch, progress, stats, where, chapters, workers) -> None:
+    pending = deque(requests)
+    running: dict[Future, CensusRequest] = {}
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="census-fetch") as pool:
+        while running or (pending and failure is None):
+            while pending and failure is None and len(running) < workers:
+                request = pending.popleft()
+                entry = landed.get(request.request_id)
+                parts = _known_parts(request, entry, before.get(request.request_id))
+                if parts:
+                    url = client.url_for(request.path, request.params())
+                    store.record_split(request, parts, url=url, reason="as before")
+                    pending.extendleft(reversed(parts))
+                elif not refetch and entry is not None:
+                    stats.requests_reused += 1
+                    progress.update(1)
+                else:
+                    try:
+                        check_stop(where)
+                    except StopRequested as stop:
+                        failure = stop
+                        break
+                    running[pool.submit(_ask, client, request, chapters)] = request
+            if not running:
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in sorted(done, key=lambda f: running[f].request_id):  # the same order every run
+                request = running.pop(future)
+                try:
+                    response = future.result()
+                except CensusQueryTooLarge as error:
+                    parts = request.parts()
+                    url = client.url_for(request.path, request.params())
+                    store.record_split(request, parts, url=url, reason=str(error))
+                    stats.requests_split += 1
+                    pending.extendleft(reversed(parts))
+                    continue
+                except BaseException as error:  # noqa: BLE001 - the first one is raised once the others are in
+                    failure = failure or error
+                    continue
+                store.land(
+                    request,
+                    url=response.url,
+                    status=response.status,
+                    body=response.body,
+                    header=response.header,
+                    rows=response.row_count,
+                    source="census_api",
+                )
+                stats.requests_made += 1
+                stats.bytes_landed += len(response.body)
+                failpoint("fetch")
+                progress.update(1)
+    if failure is not None:
+        raise failure
+
+
+def _ask(client: CensusClient, request: CensusRequest, chapters: dict[str, int]):
+    """One request's answer (on a worker thread): a month without totals is not published; a
+    detail 204 for a chapter with trade is asked again."""
+    response = client.get(request.path, request.params(), splittable=request.splittable)
+    if response.no_data and request.kind == "totals":
+        raise CensusNoData(
+            f"Census has no {request.flow} data for {month_key(request.month)} yet (HTTP 204): "
+            "a month is published about five weeks after it ends"
         )
-        if stats:
-            stats.requests_made += 1
-            stats.bytes_landed += len(response.body)
-        failpoint("fetch")
-        progress.update(1)
+    if response.no_data and request.kind == "detail":
+        response = _ask_again_if_traded(client, request, response, chapters)
+    return response
 
 
 def _known_parts(request: CensusRequest, entry: LandedEntry | None, before: LandedEntry | None) -> list[CensusRequest]:
@@ -234,6 +271,7 @@ def ingest_flow(
     client: CensusClient | None = None,
     refetch: bool = False,
     progress: Progress = NO_PROGRESS,
+    concurrency: int | None = None,
 ) -> FlowIngest:
     """Land (unless replaying) and load each month in turn; a failure leaves earlier months loaded
     and the failing month as it was."""
@@ -244,7 +282,10 @@ def ingest_flow(
     stats = FlowIngest(flow)
     for month in months:
         if source == "api":
-            land_month(client, store, flow, month, levels, refetch=refetch, progress=progress, stats=stats)
+            workers = concurrency or current_settings().census_max_concurrency
+            land_month(
+                client, store, flow, month, levels, refetch=refetch, progress=progress, stats=stats, concurrency=workers
+            )
         else:
             progress.update(steps_per_month(levels) - 1)
         entries = entries_to_load(store, flow, month, levels)

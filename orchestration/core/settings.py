@@ -45,11 +45,11 @@ def _memory(env: Mapping[str, str], name: str, default: str) -> str:
     return text
 
 
-def _batch(env: Mapping[str, str]) -> int:
-    months = int(_number(env, "DBT_BATCH_MONTHS", 24, int))
-    if months < 1:
-        raise InputError(f"DBT_BATCH_MONTHS={months} must be at least 1")
-    return months
+def _at_least_one(env: Mapping[str, str], name: str, default: int) -> int:
+    value = int(_number(env, name, default, int))
+    if value < 1:
+        raise InputError(f"{name}={value} must be at least 1")
+    return value
 
 
 def _percent(env: Mapping[str, str], name: str, default: float) -> float:
@@ -84,6 +84,7 @@ class Settings:
     census_request_deadline: float = 300.0  # the whole of one request, however slowly its body drips
     pool_wait: float = 300.0  # how long a CLI run waits for the Dagster pool `warehouse`
     hts_max_shrink: float = 0.10  # a tariff release losing more of its lines than this is refused
+    census_max_concurrency: int = 4  # detail requests of one month in flight at once
     http_user_agent: str | None = None  # unset: one naming the project (core/http.py)
 
     @classmethod
@@ -109,10 +110,11 @@ class Settings:
             census_max_retries=int(_number(env, "CENSUS_API_MAX_RETRIES", 5, int)),
             census_backoff=_number(env, "CENSUS_API_BACKOFF", 2.0),
             warehouse_memory_limit=_memory(env, "WAREHOUSE_MEMORY_LIMIT", "4GB"),
-            dbt_batch_months=_batch(env),
+            dbt_batch_months=_at_least_one(env, "DBT_BATCH_MONTHS", 24),
             census_request_deadline=_number(env, "CENSUS_API_REQUEST_DEADLINE", 300.0),
             pool_wait=_number(env, "WAREHOUSE_POOL_WAIT", 300.0),
             hts_max_shrink=_percent(env, "HTS_MAX_SHRINK_PCT", 10.0),
+            census_max_concurrency=_at_least_one(env, "CENSUS_MAX_CONCURRENCY", 4),
             http_user_agent=(env.get("HTTP_USER_AGENT") or "").strip() or None,
         )
 
