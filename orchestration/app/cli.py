@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("--refetch", action="store_true", help="fetch again even where a month is already landed")
     refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    plan = commands.add_parser("plan", help="the Census requests a refresh would make, what is landed, how long")
+    plan.add_argument("--start", required=True, metavar="YYYY-MM", help="first month")
+    plan.add_argument("--end", required=True, metavar="YYYY-MM", help="last month (included)")
+    plan.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help="HS levels of detail (HS2,HS4,HS6,HS10)")
+
+    commands.add_parser("doctor", help="a few cheap calls to the live Census and HTS services, said in plain words")
+
     demo = commands.add_parser(
         "demo", help="build the warehouse from the bundled 2016-2017 sample and print U.S.-Japan 2017"
     )
@@ -141,6 +148,31 @@ def cmd_refresh(args: argparse.Namespace) -> None:
         )
     with _connect_read_only(current_settings()) as con:
         print(refresh_summary(con, months))
+
+
+def cmd_plan(args: argparse.Namespace) -> None:
+    from orchestration.app.preflight import plan_report
+    from orchestration.census.landing import LandingStore
+
+    settings = current_settings()
+    months = validate_range(args.start, args.end)
+    levels = parse_levels(args.levels)
+    print(plan_report(LandingStore(settings.landing_dir), months, levels, settings.census_max_concurrency))
+
+
+def cmd_doctor(args: argparse.Namespace) -> None:
+    from orchestration.app.preflight import doctor, format_findings
+    from orchestration.defs.resources import CensusApiResource, HtsApiResource
+
+    # short patience: a doctor answers in a minute or two, whatever the services do
+    try:
+        census = CensusApiResource(max_retries=1, backoff_factor=0.5, read_timeout=60).client()
+    except WarehouseError as error:
+        census = error
+    findings = doctor(census, HtsApiResource(max_retries=1, backoff_factor=0.5).client(), date.today())
+    print(format_findings(findings))
+    if not all(finding.ok for finding in findings):
+        raise WarehouseError("the live services did not all answer as expected (see above)")
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -282,6 +314,8 @@ def cmd_sql(args: argparse.Namespace) -> None:
 
 COMMANDS = {
     "refresh": cmd_refresh,
+    "plan": cmd_plan,
+    "doctor": cmd_doctor,
     "demo": cmd_demo,
     "status": cmd_status,
     "sql": cmd_sql,

@@ -8,9 +8,11 @@ log line this module produces has it removed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
@@ -31,8 +33,8 @@ QUERY_FAILED = "error while running your query"
 LITERAL = ",*"
 
 
-def query_string(params: list[tuple[str, str]]) -> str:
-    return urlencode(params, safe=LITERAL)
+def query_string(params: list[tuple[str, str]], *, literal: bool = True) -> str:
+    return urlencode(params, safe=LITERAL if literal else "")
 
 
 def _page_title(body: bytes) -> str:
@@ -65,6 +67,7 @@ class CensusResponse:
     body: bytes = field(repr=False)
     header: list[str] = field(default_factory=list)
     row_count: int = 0
+    seconds: float | None = None  # from sending the request to the whole body, retries included
 
     @property
     def no_data(self) -> bool:
@@ -118,19 +121,24 @@ class CensusClient(ApiClient):
         """The request URL as it may be stored and shown: without the key."""
         return f"{self.base_url}{path}?{query_string(params)}"
 
-    def get(self, path: str, params: list[tuple[str, str]], *, splittable: bool = False) -> CensusResponse:
+    def get(
+        self, path: str, params: list[tuple[str, str]], *, splittable: bool = False, literal: bool = True
+    ) -> CensusResponse:
         """One API call, classified. 204 comes back as a response with `no_data`; everything
         else that is not a JSON table raises a one-line CensusApiError. A `splittable` request
         that times out or gets the query-error 500 raises CensusQueryTooLarge at once (the
-        caller asks for its parts), instead of being sent again."""
+        caller asks for its parts), instead of being sent again. `literal=False` sends `*` and `,`
+        percent-encoded (`trade-warehouse doctor` checks which form the server understands)."""
         shown = self.url_for(path, params)
-        sent = query_string(params + [("key", self._key)] if self._key else params)
+        sent = query_string(params + [("key", self._key)] if self._key else params, literal=literal)
+        started = time.monotonic()
 
         def classify(response: requests.Response, shown: str) -> CensusResponse:
             return self._classify(response, shown, splittable=splittable)
 
         try:
-            return self._call(f"{self.base_url}{path}", sent, shown, classify, splittable=splittable)
+            response = self._call(f"{self.base_url}{path}", sent, shown, classify, splittable=splittable)
+            return dataclasses.replace(response, seconds=time.monotonic() - started)
         except TooSlow as slow:
             raise CensusQueryTooLarge(f"Census gave up on {shown}: {slow}") from None
 

@@ -16,7 +16,7 @@ import duckdb
 from orchestration.census.client import CensusClient
 from orchestration.census.landing import LandedEntry, LandingStore
 from orchestration.census.load import MonthLoad, chapter_values, ensure_raw_schema, load_month
-from orchestration.census.plan import HS_LEVELS, CensusRequest, plan_month
+from orchestration.census.plan import FLOWS, HS_LEVELS, CensusRequest, plan_month
 from orchestration.core.errors import (
     CensusIncomplete,
     CensusNoData,
@@ -165,6 +165,7 @@ def _fetch_all(client, store, requests, landed, before, refetch, progress, stats
                     header=response.header,
                     rows=response.row_count,
                     source="census_api",
+                    seconds=response.seconds,
                 )
                 stats.requests_made += 1
                 stats.bytes_landed += len(response.body)
@@ -258,6 +259,39 @@ def entries_to_load(store: LandingStore, flow: str, month: date, levels: tuple[s
     plan = plan_month(flow, month, tuple(level for level in HS_LEVELS if level in wanted))
     answers = (_landed_parts(landed, request) for request in plan)
     return [entry for answer in answers if not isinstance(answer, str) for entry in answer]
+
+
+def plan_counts(store: LandingStore, flow: str, month: date, levels: tuple[str, ...]) -> tuple[int, int]:
+    """(requests that make up the month, of them landed already). A request split this month, or
+    the month before, counts as its parts, as a refresh would ask for them."""
+    landed = store.entries(flow, month)
+    before = store.entries(flow, add_months(month, -1))
+    pending = deque(plan_month(flow, month, levels))
+    planned = done = 0
+    while pending:
+        request = pending.popleft()
+        parts = _known_parts(request, landed.get(request.request_id), before.get(request.request_id))
+        if parts:
+            pending.extend(parts)
+            continue
+        planned += 1
+        done += request.request_id in landed
+    return planned, done
+
+
+def measured_latency(store: LandingStore) -> tuple[float, int] | None:
+    """(median seconds per request, requests measured) of the newest landed month that has timings."""
+    folders = sorted((store.root / "census").glob("*/????-??"), key=lambda folder: folder.name, reverse=True)
+    for month in dict.fromkeys(folder.name for folder in folders):
+        seconds = sorted(
+            entry.seconds
+            for flow in FLOWS
+            for entry in store.entries(flow, month).values()
+            if entry.seconds is not None
+        )
+        if seconds:
+            return seconds[len(seconds) // 2], len(seconds)
+    return None
 
 
 def ingest_flow(

@@ -43,6 +43,7 @@ class LandedEntry:
     file_sha256: str | None = None
     split_into: list[str] = field(default_factory=list)  # the parts that answer it, when split
     note: str = ""  # why it was split
+    seconds: float | None = None  # how long the server took to answer (for `trade-warehouse plan`)
 
 
 class LandingStore(ContentStore):
@@ -67,6 +68,7 @@ class LandingStore(ContentStore):
         rows: int,
         source: str,
         fetched_at: str | None = None,
+        seconds: float | None = None,
     ) -> LandedEntry:
         folder = self._folder(self.month_dir(request.flow, request.month))
         digest, relative, file_digest = (
@@ -94,6 +96,7 @@ class LandingStore(ContentStore):
             source=source,
             header=list(header),
             file_sha256=file_digest,
+            seconds=None if seconds is None else round(seconds, 3),
         )
         self._remember(manifest, "request_id", entry)
         return entry
