@@ -19,9 +19,10 @@ from orchestration.census.landing import LandingStore
 from orchestration.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
 from orchestration.devdata.published import PUBLISHED_2017
-from orchestration.devdata.sample import write_sample_landing
+from orchestration.devdata.sample import month_rows, write_sample_landing
 
 pytestmark = pytest.mark.slow
+JAN, FEB = date(2017, 1, 1), date(2017, 2, 1)
 
 
 def test_marts_reproduce_the_published_2017_totals(demo_warehouse, read_only, shared):
@@ -203,6 +204,44 @@ def test_one_partition_materializes_end_to_end_from_the_api(tmp_path):
     # dbt ran on the project's saved parse (trade-warehouse-dbt): it did not parse the project again
     logs = list((DBT_PROJECT_DIR / "target").glob(f"*-{result.run_id[:7]}-*/dbt.log"))
     assert logs and not [log for log in logs if "Unable to do partial parsing" in log.read_text()]
+
+
+def test_months_fetched_at_hs10_from_a_size_limited_server_have_every_level_to_the_dollar(tmp_path, monkeypatch):
+    """A refresh that fetches HS10 only, from a server that gives up on big queries: the marts hold
+    HS2, HS4 and HS6 as exact sums, equal to the server's own cells, quantities included."""
+    months = [JAN, FEB]
+    with CensusTestServer(months, key=TEST_KEY) as server:
+        server.chapter_limit, server.row_limit, server.give_up_after = 5, 310, 0.05
+        monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
+        monkeypatch.setenv("CENSUS_API_BACKOFF", "0")
+        runs = refresh(
+            RefreshRequest(months=months, source="api", levels=("HS10",), landing_dir=tmp_path / "landing"),
+            show_progress=False,
+        )
+        gave_up = len(server.gave_up)
+    result = runs.refresh
+    assert result.success and gave_up
+    expected = {
+        (month, flow, row["CTY_CODE"], int(row["COMM_LVL"][2:]), row[commodity]): (
+            int(row[value]),
+            None if row[flag] == "M" else int(row[quantity]),
+        )
+        for month in months
+        for flow, commodity, value, quantity, flag in (
+            ("exports", "E_COMMODITY", "ALL_VAL_MO", "QTY_1_MO", "QTY_1_MO_FLAG"),
+            ("imports", "I_COMMODITY", "GEN_VAL_MO", "GEN_QY1_MO", "GEN_QY1_MO_FLAG"),
+        )
+        for row in month_rows(flow, month)
+        if row["COMM_LVL"] != "-" and row["SUMMARY_LVL"] == "DET" and row["CTY_CODE"] != "-"  # countries
+    }
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        rows = con.execute(
+            "select period, flow, partner_code, hs_level, commodity_code, value_usd, quantity "
+            "from marts.fct_trade_monthly"
+        ).fetchall()
+    built = {(p, f, c, level, code): (v, q) for p, f, c, level, code, v, q in rows}
+    assert {key[3] for key in built} == {2, 4, 6, 10}
+    assert built == expected
 
 
 def test_yoy_contributions_add_up_to_the_change_in_the_balance(tmp_path):

@@ -6,9 +6,9 @@ A month of a flow is:
   commodity prefix where an all-country response would be too large for the API. The live
   server's cost grows with the chapters a query spans: a request it cannot answer (a timeout, or
   its query-error 500) is split into its ten longer prefixes (`parts()`), down to HS6 prefixes;
-- `names`: the commodity descriptions at each requested level (world rows only, so small), and
-  always at HS2: its world values per chapter tell a chapter the server dropped (a 204) from one
-  without trade.
+- `names`: the commodity descriptions of every level up to the finest requested (world rows
+  only, so small). HS2 is always among them: its world values per chapter tell a chapter the
+  server dropped (a 204) from one without trade.
 """
 
 from __future__ import annotations
@@ -127,5 +127,8 @@ def plan_month(flow: str, month: date, levels: tuple[str, ...] = DEFAULT_LEVELS)
     plan = [CensusRequest(flow, month, "totals")]
     for level in levels:
         plan.extend(CensusRequest(flow, month, "detail", level, prefix) for prefix in _prefixes(level))
-    plan.extend(CensusRequest(flow, month, "names", level) for level in HS_LEVELS if level in {"HS2", *levels})
+    # descriptions of every level up to the finest: the coarser levels a month lacks are summed
+    # from it in dbt (with_coarser_levels), and their rows need names too
+    finest = max(HS_LEVELS.index(level) for level in levels) if levels else 0
+    plan.extend(CensusRequest(flow, month, "names", level) for level in HS_LEVELS[: finest + 1])
     return plan

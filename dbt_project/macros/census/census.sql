@@ -75,3 +75,49 @@
         cast(coalesce(sum({{ alias }}.value_usd) filter (where {{ alias }}.flow = 'exports'), 0) as bigint) as exports_usd,
         cast(coalesce(sum({{ alias }}.value_usd) filter (where {{ alias }}.flow = 'imports'), 0) as bigint) as imports_usd
 {%- endmacro %}
+
+{#- A month's rows plus every coarser HS level it lacks, summed from the finest level landed for
+    that month (fetched at HS10 only, a month gets HS2, HS4 and HS6 here; a level landed as such
+    is kept as it is). Values add exactly. A quantity adds only where every child has the same
+    unit and none is flagged missing; elsewhere it is 0 flagged M, as Census reports a quantity it
+    cannot give, never a sum of kilograms and dozens. A summed row has no single landed file.
+    (Sums are cast back to BIGINT: DuckDB widens a sum of BIGINT to HUGEINT.) -#}
+{% macro with_coarser_levels(rows, commodity, measures, quantity, flag) -%}
+    {%- set addable -%}
+        count(distinct coalesce(fine.unit_qy1, '')) = 1 and bool_and(coalesce(fine.{{ flag }}, '') <> 'M')
+    {%- endset -%}
+    select * from {{ rows }}
+    union all by name
+    select
+        fine.period,
+        'HS' || coarse.digits as comm_lvl,
+        fine.cty_code,
+        any_value(fine.cty_name) as cty_name,
+        fine.summary_lvl,
+        substr(fine.{{ commodity }}, 1, coarse.digits) as {{ commodity }},
+        {%- for measure in measures %}
+        cast(sum(fine.{{ measure }}) as bigint) as {{ measure }},
+        {%- endfor %}
+        cast(case when {{ addable }} then sum(fine.{{ quantity }}) else 0 end as bigint) as {{ quantity }},
+        case when {{ addable }} then '' else 'M' end as {{ flag }},
+        case when {{ addable }} then any_value(fine.unit_qy1) else '' end as unit_qy1,
+        any_value(fine._source) as _source,
+        cast(null as varchar) as _landed_file,
+        max(fine._vintage) as _vintage,
+        max(fine._loaded_at) as _loaded_at
+    from {{ rows }} as fine
+    inner join (
+        select period, max(cast(substr(comm_lvl, 3) as integer)) as digits
+        from {{ rows }}
+        where comm_lvl like 'HS%'
+        group by period
+    ) as finest
+        on finest.period = fine.period and fine.comm_lvl = 'HS' || finest.digits
+    cross join (values (2), (4), (6)) as coarse (digits)
+    where coarse.digits < finest.digits
+        and not exists (
+            select 1 from {{ rows }} as held
+            where held.period = fine.period and held.comm_lvl = 'HS' || coarse.digits
+        )
+    group by fine.period, coarse.digits, fine.cty_code, fine.summary_lvl, substr(fine.{{ commodity }}, 1, coarse.digits)
+{%- endmacro %}

@@ -7,6 +7,15 @@ source as (
 
 ),
 
+with_levels as (
+
+    -- HS2, HS4 and HS6 summed from the finest level landed, where a month was fetched without them
+    {{ with_coarser_levels(
+        'source', 'e_commodity', ['all_val_mo', 'ves_val_mo', 'air_val_mo'], 'qty_1_mo', 'qty_1_mo_flag'
+    ) }}
+
+),
+
 renamed as (
 
     select
@@ -24,7 +33,7 @@ renamed as (
 
         {{ census_lineage() }}
 
-    from source
+    from with_levels
 
 )
 

@@ -7,6 +7,19 @@ source as (
 
 ),
 
+with_levels as (
+
+    -- HS2, HS4 and HS6 summed from the finest level landed, where a month was fetched without them
+    {{ with_coarser_levels(
+        'source',
+        'i_commodity',
+        ['gen_val_mo', 'con_val_mo', 'dut_val_mo', 'cal_dut_mo', 'gen_cif_mo', 'ves_val_mo', 'air_val_mo'],
+        'gen_qy1_mo',
+        'gen_qy1_mo_flag'
+    ) }}
+
+),
+
 renamed as (
 
     select
@@ -29,7 +42,7 @@ renamed as (
 
         {{ census_lineage() }}
 
-    from source
+    from with_levels
 
 )
 
