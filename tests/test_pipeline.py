@@ -16,6 +16,7 @@ from helpers import snapshot
 from orchestration.app.bench import fingerprints
 from orchestration.app.runner import SAMPLE_LEVELS, RefreshRequest, job_definition, refresh, refresh_selection
 from orchestration.census.landing import LandingStore
+from orchestration.core.errors import WarehouseError
 from orchestration.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
 from orchestration.devdata.published import PUBLISHED_2017
@@ -242,6 +243,23 @@ def test_months_fetched_at_hs10_from_a_size_limited_server_have_every_level_to_t
     built = {(p, f, c, level, code): (v, q) for p, f, c, level, code, v, q in rows}
     assert {key[3] for key in built} == {2, 4, 6, 10}
     assert built == expected
+
+
+def test_a_dropped_chapter_fails_the_month_and_leaves_the_marts_and_the_serving_copy_as_they_were(
+    tmp_path, monkeypatch
+):
+    with CensusTestServer([JAN, FEB], key=TEST_KEY) as server:
+        monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
+        monkeypatch.setenv("CENSUS_API_BACKOFF", "0")
+        request = {"source": "api", "levels": ("HS2", "HS6"), "landing_dir": tmp_path / "landing"}
+        refresh(RefreshRequest(months=[JAN], **request), show_progress=False)
+        serving = tmp_path / "serving.duckdb"
+        before, served = snapshot(tmp_path / "warehouse.duckdb"), serving.read_bytes()
+        server.empty_chapters = {"84"}  # the release-morning update: chapter 84 answers 204
+        with pytest.raises(WarehouseError) as failure:
+            refresh(RefreshRequest(months=[FEB], **request), show_progress=False)
+    assert "exports 2017-02: HS6 detail for chapter 84 answered no rows (HTTP 204, 3 tries)" in str(failure.value)
+    assert snapshot(tmp_path / "warehouse.duckdb") == before and serving.read_bytes() == served
 
 
 def test_yoy_contributions_add_up_to_the_change_in_the_balance(tmp_path):

@@ -9,6 +9,7 @@ from orchestration.census.checks import latest_rows, run_raw_checks
 from orchestration.census.ingest import FlowIngest, ingest_flow
 from orchestration.census.plan import DEFAULT_LEVELS, FLOWS, VALUE_VAR, parse_levels
 from orchestration.core.errors import (
+    CensusIncomplete,
     CensusKeyError,
     CensusNoData,
     CensusQueryError,
@@ -33,9 +34,11 @@ RELEASE_FRESHNESS = dg.FreshnessPolicy.cron(
 
 
 # Unreachable too: a refused connection or an unknown host fails fast, not after minutes of retries.
+# CensusIncomplete too: the ingest has asked a dropped chapter three times already, and a month that
+# does not add up would be rebuilt from the same landed files.
 PERMANENT = (
-    CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError, StopRequested, StorageError,
-    Unreachable,
+    CensusIncomplete, CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError,
+    StopRequested, StorageError, Unreachable,
 )  # fmt: skip
 
 
