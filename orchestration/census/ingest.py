@@ -109,70 +109,95 @@ def land_month(
     before = store.entries(flow, add_months(month, -1))
     plan = sorted(plan_month(flow, month, levels), key=lambda request: ORDER[request.kind])
     where = f"while fetching {flow} {month_key(month)}: {KEPT}"
-    first = [request for request in plan if request.kind != "detail"]
-    _fetch_all(client, store, first, landed, before, refetch, progress, stats, where, {}, 1)
+    fetch = _MonthFetch(client, store, landed, before, refetch, progress, stats, where)
+    fetch.run([request for request in plan if request.kind != "detail"], {}, 1)
     chapters = chapter_values(store, store.entries(flow, month).get("names-hs2"))
-    detail = [request for request in plan if request.kind == "detail"]
-    _fetch_all(client, store, detail, landed, before, refetch, progress, stats, where, chapters, max(1, concurrency))
+    fetch.run([request for request in plan if request.kind == "detail"], chapters, max(1, concurrency))
 
 
-def _fetch_all(client, store, requests, landed, before, refetch, progress, stats, where, chapters, workers) -> None:
-    pending = deque(requests)
-    running: dict[Future, CensusRequest] = {}
-    failure: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="census-fetch") as pool:
-        while running or (pending and failure is None):
-            while pending and failure is None and len(running) < workers:
-                request = pending.popleft()
-                entry = landed.get(request.request_id)
-                parts = _known_parts(request, entry, before.get(request.request_id))
-                if parts:
-                    url = client.url_for(request.path, request.params())
-                    store.record_split(request, parts, url=url, reason="as before")
-                    pending.extendleft(reversed(parts))
-                elif not refetch and entry is not None:
-                    stats.requests_reused += 1
-                    progress.update(1)
-                else:
+@dataclass
+class _MonthFetch:
+    """The requests of one flow and month in flight, and what is done with their answers."""
+
+    client: CensusClient
+    store: LandingStore
+    landed: dict[str, LandedEntry]  # the month's manifest
+    before: dict[str, LandedEntry]  # the month before's (its splits are reused)
+    refetch: bool
+    progress: Progress
+    stats: FlowIngest
+    where: str  # for a stop: "while fetching exports 2017-02: ..."
+
+    def run(self, requests: list[CensusRequest], chapters: dict[str, int], workers: int) -> None:
+        """Ask the requests, `workers` at a time; on a failure let those under way land, then raise."""
+        pending = deque(requests)
+        running: dict[Future, CensusRequest] = {}
+        failure: BaseException | None = None
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="census-fetch") as pool:
+            while running or (pending and failure is None):
+                while pending and failure is None and len(running) < workers:
+                    request = pending.popleft()
+                    if self._answered_already(request, pending):
+                        continue
                     try:
-                        check_stop(where)
+                        check_stop(self.where)
                     except StopRequested as stop:
                         failure = stop
                         break
-                    running[pool.submit(_ask, client, request, chapters)] = request
-            if not running:
-                continue
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: running[f].request_id):  # the same order every run
-                request = running.pop(future)
-                try:
-                    response = future.result()
-                except CensusQueryTooLarge as error:
-                    parts = request.parts()
-                    url = client.url_for(request.path, request.params())
-                    store.record_split(request, parts, url=url, reason=str(error))
-                    stats.requests_split += 1
-                    pending.extendleft(reversed(parts))
-                    continue
-                except BaseException as error:  # noqa: BLE001 - the first one is raised once the others are in
-                    failure = failure or error
-                    continue
-                store.land(
-                    request,
-                    url=response.url,
-                    status=response.status,
-                    body=response.body,
-                    header=response.header,
-                    rows=response.row_count,
-                    source="census_api",
-                    seconds=response.seconds,
-                )
-                stats.requests_made += 1
-                stats.bytes_landed += len(response.body)
-                failpoint("fetch")
-                progress.update(1)
-    if failure is not None:
-        raise failure
+                    running[pool.submit(_ask, self.client, request, chapters)] = request
+                if running:
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in sorted(done, key=lambda f: running[f].request_id):  # the same order every run
+                        error = self._take(running.pop(future), future, pending)  # lands it, whatever came before
+                        failure = failure or error
+        if failure is not None:
+            raise failure
+
+    def _answered_already(self, request: CensusRequest, pending: deque) -> bool:
+        """True when the request needs no call: it is known to be split (its parts are queued
+        instead) or already landed."""
+        entry = self.landed.get(request.request_id)
+        parts = _known_parts(request, entry, self.before.get(request.request_id))
+        if parts:
+            self._split(request, parts, "as before", pending)
+            return True
+        if not self.refetch and entry is not None:
+            self.stats.requests_reused += 1
+            self.progress.update(1)
+            return True
+        return False
+
+    def _split(self, request: CensusRequest, parts: list[CensusRequest], reason: str, pending: deque) -> None:
+        url = self.client.url_for(request.path, request.params())
+        self.store.record_split(request, parts, url=url, reason=reason)
+        pending.extendleft(reversed(parts))
+
+    def _take(self, request: CensusRequest, future: Future, pending: deque) -> BaseException | None:
+        """Land one answer, or queue the parts of a request the server gave up on; the error of a
+        request that failed."""
+        try:
+            response = future.result()
+        except CensusQueryTooLarge as error:
+            self._split(request, request.parts(), str(error), pending)
+            self.stats.requests_split += 1
+            return None
+        except BaseException as error:  # noqa: BLE001 - raised by run() once the others are in
+            return error
+        self.store.land(
+            request,
+            url=response.url,
+            status=response.status,
+            body=response.body,
+            header=response.header,
+            rows=response.row_count,
+            source="census_api",
+            seconds=response.seconds,
+        )
+        self.stats.requests_made += 1
+        self.stats.bytes_landed += len(response.body)
+        failpoint("fetch")
+        self.progress.update(1)
+        return None
 
 
 def _ask(client: CensusClient, request: CensusRequest, chapters: dict[str, int]):
