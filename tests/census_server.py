@@ -63,6 +63,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     stall_seconds: float = 0.0
     truncate: bool = False  # send the real body cut in half
+    drop: bool = False  # close the connection without an answer (a reset keep-alive connection)
 
 
 @dataclass
@@ -167,6 +168,9 @@ class CensusTestServer:
                     index = len(server.seen)
                     server.seen.append(seen)
                 fault = server.faults(index, seen) if server.faults else None
+                if fault and fault.drop:
+                    self.close_connection = True
+                    return
                 with server._lock:
                     server.in_flight += 1
                     server.most_in_flight = max(server.most_in_flight, server.in_flight)

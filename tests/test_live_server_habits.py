@@ -110,6 +110,39 @@ def test_a_query_that_times_out_is_split_not_sent_again(tmp_path):
     assert split.split_into == [f"detail-hs2-{d}" for d in range(10)] and "no answer within 0.5 s" in split.note
 
 
+def test_a_dropped_connection_on_a_splittable_request_is_retried_not_split(tmp_path):
+    dropped = []
+
+    def drop_the_first_hs2_query(index, seen):
+        if seen.get("COMM_LVL") == "HS2" and "CTY_CODE" in (seen.get("get") or "") and not dropped:
+            dropped.append(index)
+            return Fault(drop=True)
+        return None
+
+    with CensusTestServer([JAN], key=TEST_KEY, faults=drop_the_first_hs2_query) as server:
+        stats = ingest(server, tmp_path, [JAN], levels=("HS2",))
+        queries = detail_queries(server.seen, JAN)
+    assert dropped and Counter(queries)["HS2"] == 2 and stats.requests_split == 0
+    assert cells(tmp_path / "warehouse.duckdb") == server_cells([JAN], ("HS2",))
+
+
+def test_a_refetch_of_some_levels_leaves_out_the_others_from_the_older_print(tmp_path):
+    from orchestration.census.vintages import latest_files
+
+    with CensusTestServer([JAN], key=TEST_KEY) as server:
+        server.revision = 1  # the first print
+        ingest(server, tmp_path, [JAN], levels=("HS10",))
+        server.revision = 0  # the month is revised; HS6 is fetched again, HS10 is not
+        ingest_flow(
+            "exports", [JAN], source="api", levels=("HS6",), store=LandingStore(tmp_path / "landing"),
+            warehouse_path=tmp_path / "warehouse.duckdb", refetch=True,
+            client=CensusClient(server.base_url, TEST_KEY, backoff_factor=0),
+        )  # fmt: skip
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        _, files = latest_files(con, "exports", JAN)
+    assert any("/detail-hs6-" in file for file in files) and not any("/detail-hs10-" in file for file in files)
+
+
 def snapshot(path: Path) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(

@@ -265,7 +265,8 @@ def _landed_parts(landed: dict[str, LandedEntry], request: CensusRequest) -> lis
 
 def entries_to_load(store: LandingStore, flow: str, month: date, levels: tuple[str, ...]) -> list[LandedEntry]:
     """The landed responses that make up the month: every requested level (all must be landed)
-    and any other level that is completely landed, so a narrower refresh never drops a level."""
+    and any other level completely landed since the month's totals, so a narrower refresh never
+    drops a level and a refetch of some levels never mixes in others from an older print."""
     landed = store.entries(flow, month)
 
     def missing(levels: tuple[str, ...]) -> list[str]:
@@ -280,7 +281,17 @@ def entries_to_load(store: LandingStore, flow: str, month: date, levels: tuple[s
             f"{flow} {month_key(month)} is not fully landed under {store.root}: {len(required)} response(s) missing "
             f"(e.g. {required[0]}); fetch it with --source api"
         )
-    wanted = set(levels) | {level for level in HS_LEVELS if level not in levels and not missing((level,))}
+    totals = landed.get("totals")
+
+    def as_new_as_the_totals(level: str) -> bool:
+        # a refetch of some levels leaves the others from an older print: they would not add up
+        detail = [r for r in plan_month(flow, month, (level,)) if r.kind == "detail"]
+        entries = [entry for request in detail for entry in _landed_parts(landed, request)]
+        return totals is None or all(entry.fetched_at >= totals.fetched_at for entry in entries)
+
+    wanted = set(levels) | {
+        level for level in HS_LEVELS if level not in levels and not missing((level,)) and as_new_as_the_totals(level)
+    }
     plan = plan_month(flow, month, tuple(level for level in HS_LEVELS if level in wanted))
     answers = (_landed_parts(landed, request) for request in plan)
     return [entry for answer in answers if not isinstance(answer, str) for entry in answer]

@@ -53,13 +53,23 @@ class _Retry(Retry):
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
+class _SplitRetry(_Retry):
+    """For a query that may be too large: a read timeout is the server giving up on it, so it is
+    not sent again (the caller asks for its parts); a dropped connection is still retried."""
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, ReadTimeoutError):
+            raise MaxRetryError(_pool, url, error) from error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 def retrying_session(
-    max_retries: int, backoff_factor: float, *, statuses=RETRY_STATUSES, retry_reads: bool = True
+    max_retries: int, backoff_factor: float, *, statuses=RETRY_STATUSES, retry_timeouts: bool = True
 ) -> requests.Session:
-    retry = _Retry(
+    retry = (_Retry if retry_timeouts else _SplitRetry)(
         total=max_retries,
         connect=max_retries,
-        read=max_retries if retry_reads else 0,
+        read=max_retries,
         status=max_retries,
         other=0,
         redirect=0,
@@ -114,7 +124,7 @@ class ApiClient:
         self.body_attempts = body_attempts
         self.session = retrying_session(max_retries, backoff_factor)
         self.split_session = retrying_session(
-            max_retries, backoff_factor, statuses=SPLIT_RETRY_STATUSES, retry_reads=False
+            max_retries, backoff_factor, statuses=SPLIT_RETRY_STATUSES, retry_timeouts=False
         )
 
     def _call(

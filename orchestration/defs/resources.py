@@ -78,6 +78,19 @@ class CensusApiResource(dg.ConfigurableResource):
             deadline=settings.census_request_deadline,
         )
 
+    def probe_client(self) -> CensusClient:
+        """For a schedule's or sensor's quick question (is a month out?): one retry, 30 s, so that
+        an outage gives an error inside Dagster's tick time limit instead of waiting minutes."""
+        settings = current_settings()
+        return CensusClient(
+            self.base_url or settings.census_api_base_url,
+            require_key(settings.census_api_key),
+            connect_timeout=self.connect_timeout,
+            read_timeout=30.0,
+            max_retries=1,
+            backoff_factor=self.backoff_factor if self.backoff_factor is not None else 1.0,
+        )
+
 
 class HtsApiResource(dg.ConfigurableResource):
     """The USITC HTS REST service (default: $HTS_API_BASE_URL or https://hts.usitc.gov/reststop)."""

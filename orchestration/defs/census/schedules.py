@@ -23,7 +23,7 @@ def census_monthly_schedule(
     """A release that is merely late (the December 2025 data came out in March 2026) is a skip
     with its reason, not a run that fails and alerts."""
     month = scheduled_month(context.scheduled_execution_time.date())
-    if not month_published(census.client(), month):
+    if not month_published(census.probe_client(), month):
         return dg.SkipReason(
             f"Census has not published {month:%Y-%m} yet (expected about {due_date(month):%Y-%m-%d}); "
             "census_release_sensor, when on, loads it when it appears"

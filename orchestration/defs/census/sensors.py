@@ -28,7 +28,7 @@ def _latest_loaded(instance: dg.DagsterInstance) -> date | None:
     description="Asks Census for months newer than the latest loaded one and requests each that is published.",
 )
 def census_release_sensor(context: dg.SensorEvaluationContext, census: CensusApiResource):
-    client = census.client()
+    client = census.probe_client()
     months = months_to_request(_latest_loaded(context.instance), date.today(), lambda m: month_published(client, m))
     if not months:
         return dg.SkipReason("no newly published Census month")
