@@ -46,6 +46,20 @@ class LandedEntry:
     seconds: float | None = None  # how long the server took to answer (for `trade-warehouse plan`)
 
 
+def _entry(request: CensusRequest, **fields) -> LandedEntry:
+    """A manifest line for the request: what identifies it, and `fields`."""
+    return LandedEntry(
+        request_id=request.request_id,
+        flow=request.flow,
+        month=month_key(request.month),
+        kind=request.kind,
+        level=request.level,
+        prefix=request.prefix,
+        params=[list(pair) for pair in request.params()],
+        **fields,
+    )
+
+
 class LandingStore(ContentStore):
     """Census responses: `census/{flow}/{YYYY-MM}/{request_id}-{sha12}.json.gz`."""
 
@@ -78,15 +92,9 @@ class LandingStore(ContentStore):
         previous = self._previous(manifest, LandedEntry, "request_id", request.request_id)
         if previous and (previous.status, previous.sha256) == (status, digest):
             return previous  # the same answer again: nothing new to record, the first vintage stands
-        entry = LandedEntry(
-            request_id=request.request_id,
-            flow=request.flow,
-            month=month_key(request.month),
-            kind=request.kind,
-            level=request.level,
-            prefix=request.prefix,
+        entry = _entry(
+            request,
             url=url,
-            params=[list(pair) for pair in request.params()],
             fetched_at=fetched_at or utc_now(),
             status=status,
             rows=rows,
@@ -104,15 +112,9 @@ class LandingStore(ContentStore):
     def record_split(self, request: CensusRequest, parts: list[CensusRequest], *, url: str, reason: str) -> LandedEntry:
         """The request is answered by its parts (see plan.CensusRequest.parts)."""
         folder = self._folder(self.month_dir(request.flow, request.month))
-        entry = LandedEntry(
-            request_id=request.request_id,
-            flow=request.flow,
-            month=month_key(request.month),
-            kind=request.kind,
-            level=request.level,
-            prefix=request.prefix,
+        entry = _entry(
+            request,
             url=url,
-            params=[list(pair) for pair in request.params()],
             fetched_at=utc_now(),
             status=0,
             rows=0,

@@ -68,10 +68,7 @@ class CensusApiResource(dg.ConfigurableResource):
     def client(self) -> CensusClient:
         """A client with the key from CENSUS_API_KEY; CensusKeyError at once when it is not set."""
         settings = current_settings()
-        return CensusClient(
-            self.base_url or settings.census_api_base_url,
-            require_key(settings.census_api_key),
-            connect_timeout=self.connect_timeout,
+        return self._client(
             read_timeout=self.read_timeout if self.read_timeout is not None else settings.census_read_timeout,
             max_retries=self.max_retries if self.max_retries is not None else settings.census_max_retries,
             backoff_factor=self.backoff_factor if self.backoff_factor is not None else settings.census_backoff,
@@ -81,14 +78,16 @@ class CensusApiResource(dg.ConfigurableResource):
     def probe_client(self) -> CensusClient:
         """For a schedule's or sensor's quick question (is a month out?): one retry, 30 s, so that
         an outage gives an error inside Dagster's tick time limit instead of waiting minutes."""
+        backoff = self.backoff_factor if self.backoff_factor is not None else 1.0
+        return self._client(read_timeout=30.0, max_retries=1, backoff_factor=backoff)
+
+    def _client(self, **patience) -> CensusClient:
         settings = current_settings()
         return CensusClient(
             self.base_url or settings.census_api_base_url,
             require_key(settings.census_api_key),
             connect_timeout=self.connect_timeout,
-            read_timeout=30.0,
-            max_retries=1,
-            backoff_factor=self.backoff_factor if self.backoff_factor is not None else 1.0,
+            **patience,
         )
 
 
