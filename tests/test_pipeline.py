@@ -322,7 +322,8 @@ def test_cli_refresh_from_the_api_ends_with_a_summary(tmp_path, monkeypatch, cap
         code = main(["refresh", "--start", "2017-01", "--end", "2017-02", "--levels", "HS2", "--no-progress"])
         asked = len(server.data_requests())
     out = capsys.readouterr().out.splitlines()
-    assert code == 0 and asked == 2 * 2 * (1 + 1 + 1)  # months x flows x (totals, HS2 detail, HS2 names)
+    # months x (totals, HS2 names, HS2 detail by chapter: 97 of exports, 98 of imports)
+    assert code == 0 and asked == 2 * (2 * (1 + 1) + 97 + 98)
     assert out[0].startswith("loaded 2 month(s), 2017-01 .. 2017-02:")
     assert out[1] == "largest bilateral balances, 2017-02 ($ millions):"
     assert out[2].split()[:2] == ["5700", "CHINA"]

@@ -44,7 +44,7 @@ def test_plan_counts_the_requests_a_refresh_makes_splits_included(isolated_env, 
         planned = {name: int(value.replace(",", "")) for name, value in re.findall(r"  (\w[\w ]+?) +([\d,]+)", out)}
         ingest(server, isolated_env, FEB)
         february = data_requests(server, FEB)
-    assert out.startswith("plan for 2017-01 to 2017-02, levels HS2,HS4,HS6, exports and imports:")
+    assert out.startswith("plan for 2017-01 to 2017-02, levels HS2,HS4,HS6 (detail fetched at HS6 by chapter), exports")
     assert planned["already landed"] == january and "(2 of 4 flow-months complete)" in out
     assert planned["to fetch"] == february  # February is asked in January's parts, as planned
     assert planned["requests"] == january + february
@@ -54,8 +54,9 @@ def test_plan_counts_the_requests_a_refresh_makes_splits_included(isolated_env, 
 def test_plan_without_measurements_uses_the_live_servers_latency(capsys):
     assert main(["plan", "--start", "2024-01", "--end", "2024-12", "--levels", "HS2,HS4,HS6"]) == 0
     out = capsys.readouterr().out
-    assert "requests         2,712 (113 per flow and month)" in out and "to fetch         2,712" in out
-    assert "estimate         11 min to 2 h 16 min at the live server's 1-12 s per request, 4 at a time" in out
+    # a month: the totals, HS6 by chapter (97 chapters of exports, 98 of imports), 3 descriptions
+    assert "requests         2,436 (per month: 101 of exports, 102 of imports)" in out and "to fetch         2,436" in out
+    assert "estimate         10 min to 2 h 02 min at the live server's 1-12 s per request, 4 at a time" in out
 
 
 def _hts(shared):

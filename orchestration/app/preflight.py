@@ -11,7 +11,7 @@ from datetime import date
 from orchestration.census.client import CensusClient
 from orchestration.census.ingest import measured_latency, month_published, plan_counts
 from orchestration.census.landing import LandingStore
-from orchestration.census.plan import FLOWS, CensusRequest
+from orchestration.census.plan import FLOWS, CensusRequest, finest_level
 from orchestration.core.errors import WarehouseError, first_line
 from orchestration.core.periods import FIRST_MONTH, add_months, month_key
 from orchestration.hts.client import HtsClient
@@ -32,16 +32,21 @@ def _duration(seconds: float) -> str:
 
 def plan_report(store: LandingStore, months: list[date], levels: tuple[str, ...], concurrency: int) -> str:
     """The requests a refresh of the months would make, what is landed, and the time it may take."""
-    planned = landed = complete = 0
+    by_flow = dict.fromkeys(FLOWS, 0)
+    landed = complete = 0
     for month in months:
         for flow in FLOWS:
             total, done = plan_counts(store, flow, month, levels)
-            planned, landed, complete = planned + total, landed + done, complete + (done == total)
+            by_flow[flow] += total
+            landed, complete = landed + done, complete + (done == total)
+    planned = sum(by_flow.values())
     to_fetch = planned - landed
     span = f"{month_key(months[0])} to {month_key(months[-1])}" if len(months) > 1 else month_key(months[0])
+    per_month = ", ".join(f"{by_flow[flow] / len(months):,.0f} of {flow}" for flow in FLOWS)
     lines = [
-        f"plan for {span}, levels {','.join(levels)}, exports and imports:",
-        f"  requests         {planned:,} ({planned / (2 * len(months)):,.0f} per flow and month)",
+        f"plan for {span}, levels {','.join(levels)} (detail fetched at {finest_level(levels)} by chapter), "
+        "exports and imports:",
+        f"  requests         {planned:,} (per month: {per_month})",
         f"  already landed   {landed:,} ({complete} of {2 * len(months)} flow-months complete)",
         f"  to fetch         {to_fetch:,}",
     ]

@@ -16,7 +16,7 @@ import duckdb
 from orchestration.census.client import CensusClient
 from orchestration.census.landing import LandedEntry, LandingStore
 from orchestration.census.load import MonthLoad, chapter_values, ensure_raw_schema, load_month
-from orchestration.census.plan import FLOWS, HS_LEVELS, CensusRequest, plan_month
+from orchestration.census.plan import FLOWS, HS_LEVELS, CensusRequest, detail_requests, finest_level, plan_month
 from orchestration.core.errors import (
     CensusIncomplete,
     CensusNoData,
@@ -161,7 +161,7 @@ class _MonthFetch:
         if parts:
             self._split(request, parts, "as before", pending)
             return True
-        if not self.refetch and entry is not None:
+        if not self.refetch and not isinstance(_landed_parts(self.landed, request), str):
             self.stats.requests_reused += 1
             self.progress.update(1)
             return True
@@ -247,11 +247,12 @@ def _ask_again_if_traded(client: CensusClient, request: CensusRequest, response,
 
 
 def _landed_parts(landed: dict[str, LandedEntry], request: CensusRequest) -> list[LandedEntry] | str:
-    """The landed entries that answer a request (its own, or its parts' when it was split), or
-    the request id of the first response missing."""
+    """The landed entries that answer a request (its own, its parts' when it was split, or that of
+    a wider request an older plan landed instead), or the request id of the first response missing."""
     entry = landed.get(request.request_id)
     if entry is None:
-        return request.request_id
+        wider = next((landed[r.request_id] for r in request.covering() if r.request_id in landed), None)
+        return [wider] if wider is not None and not wider.split_into else request.request_id
     if not entry.split_into:
         return [entry]
     found: list[LandedEntry] = []
@@ -264,37 +265,47 @@ def _landed_parts(landed: dict[str, LandedEntry], request: CensusRequest) -> lis
 
 
 def entries_to_load(store: LandingStore, flow: str, month: date, levels: tuple[str, ...]) -> list[LandedEntry]:
-    """The landed responses that make up the month: every requested level (all must be landed)
-    and any other level completely landed since the month's totals, so a narrower refresh never
-    drops a level and a refetch of some levels never mixes in others from an older print."""
+    """The landed responses that make up the month: the totals, the detail at the finest requested
+    level (or at a finer one landed with the totals: the coarser levels are summed from it) and the
+    names of the requested levels (all must be landed), plus any other level and names completely
+    landed since the month's totals, so a narrower refresh never drops a level and a refetch of
+    some levels never mixes in others from an older print."""
     landed = store.entries(flow, month)
 
-    def missing(levels: tuple[str, ...]) -> list[str]:
-        # the HS2 names every plan has are a control total, not required of an older landing
-        plan = [r for r in plan_month(flow, month, levels) if r.kind != "names" or r.level in levels]
-        answers = (_landed_parts(landed, request) for request in plan)
+    def missing(requests: list[CensusRequest]) -> list[str]:
+        answers = (_landed_parts(landed, request) for request in requests)
         return [answer for answer in answers if isinstance(answer, str)]
 
-    required = missing(levels)
+    def landed_with_the_totals(level: str) -> bool:
+        # a refetch of some levels leaves the others from an older print: they would not add up
+        detail = detail_requests(flow, month, level)
+        if "totals" not in landed or missing(detail):
+            return False
+        fetched = (entry.fetched_at for r in detail for entry in _landed_parts(landed, r))
+        return all(when >= landed["totals"].fetched_at for when in fetched)
+
+    finest = finest_level(levels)
+    finer = [level for level in HS_LEVELS[HS_LEVELS.index(finest) + 1 :] if landed_with_the_totals(level)]
+    # the HS2 names every plan has are a control total, not required of an older landing
+    names = [CensusRequest(flow, month, "names", level) for level in HS_LEVELS]
+    required = missing(
+        [CensusRequest(flow, month, "totals"), *([] if finer else detail_requests(flow, month, finest))]
+        + [request for request in names if request.level in levels]
+    )
     if required:
         raise LandingError(
             f"{flow} {month_key(month)} is not fully landed under {store.root}: {len(required)} response(s) missing "
             f"(e.g. {required[0]}); fetch it with --source api"
         )
-    totals = landed.get("totals")
-
-    def as_new_as_the_totals(level: str) -> bool:
-        # a refetch of some levels leaves the others from an older print: they would not add up
-        detail = [r for r in plan_month(flow, month, (level,)) if r.kind == "detail"]
-        entries = [entry for request in detail for entry in _landed_parts(landed, request)]
-        return totals is None or all(entry.fetched_at >= totals.fetched_at for entry in entries)
-
-    wanted = set(levels) | {
-        level for level in HS_LEVELS if level not in levels and not missing((level,)) and as_new_as_the_totals(level)
-    }
-    plan = plan_month(flow, month, tuple(level for level in HS_LEVELS if level in wanted))
-    answers = (_landed_parts(landed, request) for request in plan)
-    return [entry for answer in answers if not isinstance(answer, str) for entry in answer]
+    levels_loaded = [level for level in HS_LEVELS if level == finest or level in finer or landed_with_the_totals(level)]
+    levels_loaded = [level for level in levels_loaded if not missing(detail_requests(flow, month, level))]
+    requests = [CensusRequest(flow, month, "totals")]
+    requests += [request for level in levels_loaded for request in detail_requests(flow, month, level)]
+    entries: dict[str, LandedEntry] = {}  # one wider answer of an older plan covers several chapters
+    for answer in (_landed_parts(landed, request) for request in [*requests, *names]):
+        for entry in [] if isinstance(answer, str) else answer:
+            entries.setdefault(entry.request_id, entry)
+    return list(entries.values())
 
 
 def plan_counts(store: LandingStore, flow: str, month: date, levels: tuple[str, ...]) -> tuple[int, int]:
@@ -311,7 +322,7 @@ def plan_counts(store: LandingStore, flow: str, month: date, levels: tuple[str, 
             pending.extend(parts)
             continue
         planned += 1
-        done += request.request_id in landed
+        done += not isinstance(_landed_parts(landed, request), str)
     return planned, done
 
 

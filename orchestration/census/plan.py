@@ -2,10 +2,12 @@
 
 A month of a flow is:
 - `totals`: one all-commodity row per country, grouping and the world (`-`);
-- `detail`: rows per country and commodity at each requested HS level, split by
-  commodity prefix where an all-country response would be too large for the API. The live
-  server's cost grows with the chapters a query spans: a request it cannot answer (a timeout, or
-  its query-error 500) is split into its ten longer prefixes (`parts()`), down to HS6 prefixes;
+- `detail`: rows per country and commodity at the finest requested HS level only, one request
+  per chapter, countries and the world only (`SUMMARY_LVL=DET`: grouping rows would multiply
+  the rows by commodity and are never summed). The coarser levels are exact sums of it, made in
+  dbt (`with_coarser_levels`). The live server's cost grows with the chapters a query spans: a
+  chapter it cannot answer (a timeout, or its query-error 500) is split into its ten longer
+  prefixes (`parts()`), down to HS6 prefixes;
 - `names`: the commodity descriptions of every level up to the finest requested (world rows
   only, so small). HS2 is always among them: its world values per chapter tell a chapter the
   server dropped (a 204) from one without trade.
@@ -25,11 +27,8 @@ DEFAULT_LEVELS = ("HS2", "HS4", "HS6")
 
 # HS chapters 01-97 (77 is reserved and never used) plus 98/99 (special classification provisions).
 CHAPTERS = tuple(f"{c:02d}" for c in range(1, 100) if c != 77)
-
-# How each level is split: None = one request; 1 = by first digit; 2 = by HS2 chapter.
-# HS4 x all countries is ~100k rows, HS6 and HS10 several hundred thousand: the API
-# errors on such queries (guide p.13), so the big levels go chapter by chapter.
-SPLIT_DIGITS = {"HS2": None, "HS4": 1, "HS6": 2, "HS10": 2}
+# Chapter 99 (temporary legislation, Section 232/301 measures) exists on imports only.
+FLOW_CHAPTERS = {"exports": tuple(c for c in CHAPTERS if c != "99"), "imports": CHAPTERS}
 
 COMMODITY_VAR = {"exports": "E_COMMODITY", "imports": "I_COMMODITY"}
 DESCRIPTION_VAR = {"exports": "E_COMMODITY_LDESC", "imports": "I_COMMODITY_LDESC"}
@@ -108,27 +107,35 @@ class CensusRequest:
             params.append(("COMM_LVL", self.level))
         if self.prefix:
             params.append((COMMODITY_VAR[self.flow], f"{self.prefix}*"))
+        if self.kind == "detail":
+            params.append(("SUMMARY_LVL", "DET"))
         return params
 
+    def covering(self) -> list[CensusRequest]:
+        """The requests for shorter prefixes of the same level, longest first: what an older
+        plan may have landed instead of this one (HS2 in one request, HS4 by first digit)."""
+        prefix = self.prefix or ""
+        return [
+            CensusRequest(self.flow, self.month, "detail", self.level, prefix[:length] or None)
+            for length in range(len(prefix) - 1, -1, -1)
+        ]
 
-def _prefixes(level: str) -> list[str | None]:
-    digits = SPLIT_DIGITS[level]
-    if digits is None:
-        return [None]
-    if digits == 1:
-        return sorted({chapter[0] for chapter in CHAPTERS})
-    return list(CHAPTERS)
+
+def finest_level(levels: tuple[str, ...]) -> str:
+    return max(levels, key=HS_LEVELS.index) if levels else "HS2"
+
+
+def detail_requests(flow: str, month: date, level: str) -> list[CensusRequest]:
+    """One request per chapter of the flow at one HS level."""
+    return [CensusRequest(flow, month, "detail", level, chapter) for chapter in FLOW_CHAPTERS[flow]]
 
 
 def plan_month(flow: str, month: date, levels: tuple[str, ...] = DEFAULT_LEVELS) -> list[CensusRequest]:
-    """Every request that makes up one month of one flow, totals first."""
+    """Every request that makes up one month of one flow, totals first. Detail is fetched at the
+    finest of the levels only; the coarser ones are summed from it."""
     if flow not in FLOWS:
         raise InputError(f"flow {flow!r}: choose exports or imports")
-    plan = [CensusRequest(flow, month, "totals")]
-    for level in levels:
-        plan.extend(CensusRequest(flow, month, "detail", level, prefix) for prefix in _prefixes(level))
-    # descriptions of every level up to the finest: the coarser levels a month lacks are summed
-    # from it in dbt (with_coarser_levels), and their rows need names too
-    finest = max(HS_LEVELS.index(level) for level in levels) if levels else 0
-    plan.extend(CensusRequest(flow, month, "names", level) for level in HS_LEVELS[: finest + 1])
-    return plan
+    finest = finest_level(levels)
+    # descriptions of every level up to the finest: the rows summed in dbt need names too
+    names = [CensusRequest(flow, month, "names", level) for level in HS_LEVELS[: HS_LEVELS.index(finest) + 1]]
+    return [CensusRequest(flow, month, "totals"), *detail_requests(flow, month, finest), *names]

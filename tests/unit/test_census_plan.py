@@ -2,23 +2,35 @@ from datetime import date
 
 import pytest
 
-from orchestration.census.plan import CHAPTERS, parse_levels, plan_month
+from orchestration.census.plan import CHAPTERS, CensusRequest, parse_levels, plan_month
 from orchestration.core.errors import InputError
 
 JAN = date(2017, 1, 1)
 
 
-def test_default_plan_is_totals_then_detail_then_names():
+def test_default_plan_is_totals_then_finest_detail_by_chapter_then_names():
     plan = plan_month("exports", JAN)
     kinds = [r.kind for r in plan]
     assert kinds[0] == "totals" and kinds[-3:] == ["names"] * 3
-    by_level = {
-        level: sum(1 for r in plan if r.kind == "detail" and r.level == level) for level in ("HS2", "HS4", "HS6")
-    }
-    # HS2 in one request, HS4 by first digit, HS6 chapter by chapter (98 chapters, 77 unused)
-    assert by_level == {"HS2": 1, "HS4": 10, "HS6": 98}
-    assert len(CHAPTERS) == 98 and "77" not in CHAPTERS
-    assert len({r.request_id for r in plan}) == len(plan)
+    assert [r.level for r in plan if r.kind == "names"] == ["HS2", "HS4", "HS6"]
+    detail = [r for r in plan if r.kind == "detail"]
+    # HS6 only (HS2 and HS4 are summed from it in dbt), chapter by chapter: 98 chapters (77 is
+    # unused), of which exports have no 99
+    assert {r.level for r in detail} == {"HS6"} and len(CHAPTERS) == 98 and "77" not in CHAPTERS
+    assert [r.prefix for r in detail] == [c for c in CHAPTERS if c != "99"]
+    assert [r.prefix for r in plan_month("imports", JAN) if r.kind == "detail"] == list(CHAPTERS)
+    assert len({r.request_id for r in plan}) == len(plan) == 1 + 97 + 3
+
+
+def test_the_finest_level_decides_the_detail():
+    assert {r.level for r in plan_month("imports", JAN, ("HS2", "HS4")) if r.kind == "detail"} == {"HS4"}
+    assert len(plan_month("imports", JAN, ("HS2", "HS4", "HS6", "HS10"))) == 1 + 98 + 4
+    assert len(plan_month("imports", JAN, ("HS2",))) == 1 + 98 + 1
+
+
+def test_an_older_plans_wider_request_covers_a_chapter():
+    chapter = CensusRequest("exports", JAN, "detail", "HS4", "84")
+    assert [r.request_id for r in chapter.covering()] == ["detail-hs4-8", "detail-hs4"]
 
 
 def test_totals_request_asks_partner_and_value_measures_only():
@@ -42,7 +54,7 @@ def test_totals_request_asks_partner_and_value_measures_only():
 def test_chapter_requests_use_a_wildcard_and_ask_quantity_with_its_flag():
     request = next(r for r in plan_month("exports", JAN) if r.request_id == "detail-hs6-02")
     params = request.params()
-    assert ("COMM_LVL", "HS6") in params and ("E_COMMODITY", "02*") in params
+    assert ("COMM_LVL", "HS6") in params and ("E_COMMODITY", "02*") in params and ("SUMMARY_LVL", "DET") in params
     requested = dict(params)["get"].split(",")
     assert {"E_COMMODITY", "QTY_1_MO", "QTY_1_MO_FLAG", "UNIT_QY1", "ALL_VAL_MO"} <= set(requested)
     assert not any(p[0] == "key" for p in params)
