@@ -235,9 +235,8 @@ def test_a_landing_of_the_older_plan_still_replays(tmp_path):
         params = [param for param in request.params() if param[0] != "SUMMARY_LVL"]
         status, body = render(rows, flow="exports", month="2017-01", params=params)
         header, count = check_table(body) if status == 200 else ([], 0)
-        store.land(
-            request, url=f"older:{request.request_id}", status=status, body=body, header=header, rows=count, source="sample"
-        )
+        url = f"older:{request.request_id}"
+        store.land(request, url=url, status=status, body=body, header=header, rows=count, source="sample")
     ingest(None, tmp_path, [JAN], source="replay")
     everything = Counter(
         {
