@@ -99,7 +99,7 @@ def test_a_bad_key_fails_the_refresh_at_once_in_one_line(capsys, monkeypatch):
         monkeypatch.setenv("CENSUS_API_KEY", wrong)
         code, out, err = run(capsys, "refresh", "--start", "2017-01", "--end", "2017-01", "--no-progress")
         asked = len(server.seen)
-    assert code == 1 and asked == 2  # one request per flow: a key problem is not retried
+    assert code == 1 and asked == 1  # a key problem is not retried, and the run stops at it
     assert err == (
         "error: Census API answered HTTP 200 with an HTML page instead of data: the API key is missing or invalid "
         "(set CENSUS_API_KEY to an active key from https://api.census.gov/data/key_signup.html)\n"

@@ -15,6 +15,7 @@ from orchestration.core.periods import add_months
 from orchestration.definitions import defs
 from orchestration.defs.census.schedules import census_monthly_schedule
 from orchestration.defs.census.sensors import census_release_sensor
+from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import CensusApiResource
 
 
@@ -45,6 +46,25 @@ def test_ingest_dbt_and_marts_are_in_one_graph(graph):
 def test_everything_that_writes_the_warehouse_is_in_one_pool(graph):
     for key in (["raw", "census_exports"], ["raw", "census_imports"], ["marts", "fct_trade_monthly"]):
         assert graph.get(dg.AssetKey(key)).pools == {"warehouse"}
+
+
+def test_landing_waits_on_the_network_outside_the_warehouse_pool(graph):
+    """The fetch is a step of its own, in its own pool: a month landing never holds the warehouse,
+    and the load of another month can run meanwhile."""
+    for flow in ("exports", "imports"):
+        landing = dg.AssetKey(["landing", f"census_{flow}"])
+        assert graph.get(landing).pools == {"census_api"}
+        assert landing in graph.get(dg.AssetKey(["raw", f"census_{flow}"])).parent_keys
+
+
+def test_a_backfill_is_one_run_per_month(graph):
+    """Never one run of weeks: each month lands, loads and builds in a run of its own, so a month
+    that fails holds up no other (one policy for all, or Dagster takes the smallest for the job)."""
+    census = [key for key in graph.get_all_asset_keys() if graph.get(key).partitions_def == monthly_partitions]
+    assert {"landing/census_exports", "raw/census_imports", "marts/fct_trade_monthly"} <= {
+        key.to_user_string() for key in census
+    }
+    assert {graph.get(key).backfill_policy for key in census} == {dg.BackfillPolicy.multi_run(1)}
 
 
 def test_assets_are_monthly_from_2010(graph):
@@ -108,6 +128,8 @@ def test_the_release_sensor_requests_the_newest_published_month():
         )
         requests = census_release_sensor(context)
     assert [r.partition_key for r in requests] == [served[-1].isoformat()]
+    # one attempt a day: a run that failed (a chapter dropped on release morning) is retried tomorrow
+    assert requests[0].run_key == f"census-release-{served[-1]:%Y-%m}-{date.today():%Y%m%d}"
 
 
 def test_the_hts_sensor_adds_new_releases_and_asks_for_the_current_one(shared):

@@ -104,6 +104,7 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
     from dagster._core.events import DagsterEventType
 
     from orchestration.app.runner import SAMPLE_LEVELS
+    from orchestration.defs.census.jobs import INGEST_OPS
 
     home = tmp_path / "home"
     _write_home(home, docker_launcher=False)
@@ -120,7 +121,7 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
         **offline_env(tmp_path, sample_landing, TEST_KEY),
     }
     ingest = {"source": "replay", "levels": list(SAMPLE_LEVELS)}
-    run_config = json.dumps({"ops": {"census_exports": {"config": ingest}, "census_imports": {"config": ingest}}})
+    run_config = json.dumps({"ops": {op: {"config": ingest} for op in INGEST_OPS}})
 
     grpc_log = tmp_path / "grpc.log"
     with grpc_log.open("w") as out:

@@ -17,6 +17,7 @@ from orchestration.app.bench import fingerprints
 from orchestration.app.runner import SAMPLE_LEVELS, RefreshRequest, job_definition, refresh, refresh_selection
 from orchestration.census.landing import LandingStore
 from orchestration.core.errors import WarehouseError
+from orchestration.defs.census.jobs import INGEST_OPS
 from orchestration.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
 from orchestration.devdata.published import PUBLISHED_2017
@@ -190,7 +191,7 @@ def test_one_partition_materializes_end_to_end_from_the_api(tmp_path):
         resources["census"] = CensusApiResource(base_url=server.base_url, backoff_factor=0)
         result = job_definition("census_monthly", resources).execute_in_process(
             partition_key="2017-03-01",
-            run_config={"ops": {"census_exports": {"config": config}, "census_imports": {"config": config}}},
+            run_config={"ops": {op: {"config": config} for op in INGEST_OPS}},
         )
     assert result.success
     checks = result.get_asset_check_evaluations()

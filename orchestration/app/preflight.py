@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from orchestration.census.client import CensusClient
-from orchestration.census.ingest import measured_latency, month_published, plan_counts
+from orchestration.census.fetch import measured_latency, month_published
+from orchestration.census.ingest import plan_counts
 from orchestration.census.landing import LandingStore
 from orchestration.census.plan import FLOWS, CensusRequest, finest_level
 from orchestration.core.errors import WarehouseError, first_line

@@ -25,7 +25,7 @@ from orchestration.core.errors import WarehouseError
 from orchestration.core.periods import month_range
 from orchestration.core.settings import current_settings
 from orchestration.core.stopping import Stopped, check_stop, stop_requested
-from orchestration.defs.census.assets import census_exports, census_imports
+from orchestration.defs.census.assets import census_exports, census_imports, census_landing
 from orchestration.defs.census.jobs import census_monthly_job, refresh_run_request
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.hts.assets import hts_release
@@ -36,7 +36,15 @@ from orchestration.defs.publish.jobs import publish_job
 from orchestration.defs.resources import LandingResource, ServingResource, WarehouseResource, default_resources
 
 PUBLISH_ASSETS = (serving_copy, report)
-ASSETS = (census_exports, census_imports, trade_dbt_models, tariff_dbt_models, hts_release, *PUBLISH_ASSETS)
+ASSETS = (
+    census_landing,
+    census_exports,
+    census_imports,
+    trade_dbt_models,
+    tariff_dbt_models,
+    hts_release,
+    *PUBLISH_ASSETS,
+)
 JOBS = (census_monthly_job, hts_release_job, publish_job)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 

@@ -2,11 +2,12 @@
 stops honoured.
 
 - Every run the CLI starts carries the process that runs it (host, pid, pid start time) as a tag.
-  A run killed with SIGKILL stays STARTED and keeps its slot in the `warehouse` pool, and the next
+  A run killed with SIGKILL stays STARTED and keeps its slots in the pools, and the next
   run would wait for that slot forever; so before each run, runs of this host whose process is gone
   are marked failed and their slots freed.
-- A run whose steps wait on the pool longer than WAREHOUSE_POOL_WAIT ends with one line naming
-  the run that holds the slot (Dagster's in-process executor would otherwise spin on it for ever).
+- A run whose steps wait on a pool (`census_api`, `warehouse`) longer than WAREHOUSE_POOL_WAIT
+  ends with one line naming the pool and the run that holds the slot (Dagster's in-process
+  executor would otherwise spin on it for ever).
 - The run executes in a worker thread, so the main thread keeps the CLI's signal handlers (Dagster
   takes SIGINT and SIGTERM over when it runs on the main thread, and its in-process executor never
   looks at them): a first signal asks the steps to stop at their next safe point.
@@ -34,7 +35,8 @@ T = TypeVar("T")
 
 PROCESS_TAG = CLI_PROCESS_TAG
 INVOCATION_TAG = "trade_warehouse/invocation"
-POOL = "warehouse"
+# the pools of the code location: census_api (landing) and warehouse (every writer)
+POOLS = ("census_api", "warehouse")
 UNFINISHED = [
     dg.DagsterRunStatus.NOT_STARTED,
     dg.DagsterRunStatus.STARTING,
@@ -105,7 +107,7 @@ def _describe(instance: dg.DagsterInstance, run_id: str) -> str:
     return f"run {run_id} ({run.job_name}, {run.status.value}{process})"
 
 
-def pool_holders(instance: dg.DagsterInstance, pool: str = POOL, exclude: str | None = None) -> list[str]:
+def pool_holders(instance: dg.DagsterInstance, pool: str, exclude: str | None = None) -> list[str]:
     storage = instance.event_log_storage
     if not storage.supports_global_concurrency_limits:
         return []
@@ -115,23 +117,24 @@ def pool_holders(instance: dg.DagsterInstance, pool: str = POOL, exclude: str | 
     return sorted({slot.run_id for slot in info.claimed_slots if slot.run_id != exclude})
 
 
-def _busy(instance: dg.DagsterInstance, holders: list[str], waited: float) -> WarehouseBusy:
+def _busy(instance: dg.DagsterInstance, pool: str, holders: list[str], waited: float) -> WarehouseBusy:
     named = "; ".join(_describe(instance, run_id) for run_id in holders)
     return WarehouseBusy(
-        f"the Dagster pool '{POOL}' is held by {named}; waited {waited:.0f} s (WAREHOUSE_POOL_WAIT): "
+        f"the Dagster pool '{pool}' is held by {named}; waited {waited:.0f} s (WAREHOUSE_POOL_WAIT): "
         "let that run finish, or cancel it in the Dagster UI"
     )
 
 
 def wait_for_pool(instance: dg.DagsterInstance, limit: float, poll: float = 1.0) -> None:
-    """Before a run: wait up to `limit` seconds for a free slot in the pool."""
+    """Before a run: wait up to `limit` seconds for a free slot in each pool."""
     started = time.monotonic()
-    while holders := pool_holders(instance):
-        check_stop("while waiting for the Dagster pool; nothing was written")
-        waited = time.monotonic() - started
-        if waited >= limit:
-            raise _busy(instance, holders, waited)
-        time.sleep(poll)
+    for pool in POOLS:
+        while holders := pool_holders(instance, pool):
+            check_stop("while waiting for the Dagster pool; nothing was written")
+            waited = time.monotonic() - started
+            if waited >= limit:
+                raise _busy(instance, pool, holders, waited)
+            time.sleep(poll)
 
 
 def _own_run_id(instance: dg.DagsterInstance, invocation: str) -> str | None:
@@ -139,8 +142,9 @@ def _own_run_id(instance: dg.DagsterInstance, invocation: str) -> str | None:
     return runs[0].run_id if runs else None
 
 
-def _waiting_on_pool(instance: dg.DagsterInstance, run_id: str) -> bool:
-    return run_id in instance.event_log_storage.get_concurrency_info(POOL).pending_run_ids
+def _pool_waited_on(instance: dg.DagsterInstance, run_id: str) -> str | None:
+    storage = instance.event_log_storage
+    return next((pool for pool in POOLS if run_id in storage.get_concurrency_info(pool).pending_run_ids), None)
 
 
 def supervise(
@@ -166,14 +170,15 @@ def supervise(
         if not watch_pool or not worker.is_alive():
             continue
         run_id = run_id or _own_run_id(instance, tags[INVOCATION_TAG])
-        if run_id is None or not _waiting_on_pool(instance, run_id):
+        pool = _pool_waited_on(instance, run_id) if run_id else None
+        if pool is None:
             waiting_since = None
             continue
         waiting_since = waiting_since or time.monotonic()
         waited = time.monotonic() - waiting_since
         if waited >= pool_wait:
-            holders = pool_holders(instance, exclude=run_id) or ["(unknown)"]
-            error = _busy(instance, holders, waited)
+            holders = pool_holders(instance, pool, exclude=run_id) or ["(unknown)"]
+            error = _busy(instance, pool, holders, waited)
             run = instance.get_run_by_id(run_id)
             if run is not None and not run.is_finished:
                 instance.report_run_failed(run, str(error))

@@ -139,3 +139,31 @@ class LandingStore(ContentStore):
     def verify(self, entry: LandedEntry) -> Path:
         self.path_of(entry)
         return self.verify_file(entry.file, entry.sha256, "fetch the month again with --refetch", entry.file_sha256)
+
+
+def landed_answer(landed: dict[str, LandedEntry], request: CensusRequest) -> list[LandedEntry] | str:
+    """The landed entries that answer a request (its own, its parts' when it was split, or that of
+    a wider request an older plan landed instead), or the request id of the first response missing."""
+    entry = landed.get(request.request_id)
+    if entry is None:
+        wider = next((landed[r.request_id] for r in request.covering() if r.request_id in landed), None)
+        return [wider] if wider is not None and not wider.split_into else request.request_id
+    if not entry.split_into:
+        return [entry]
+    found: list[LandedEntry] = []
+    for part in request.parts() if request.splittable else []:
+        answer = landed_answer(landed, part)
+        if isinstance(answer, str):
+            return answer
+        found.extend(answer)
+    return found
+
+
+def known_parts(request: CensusRequest, entry: LandedEntry | None, before: LandedEntry | None) -> list[CensusRequest]:
+    """The parts of a request this month already split, or the month before split (the same
+    query is as large in the next month)."""
+    known = entry if entry is not None else before
+    if known is None or not known.split_into or not request.splittable:
+        return []
+    parts = request.parts()
+    return parts if [part.request_id for part in parts] == known.split_into else []

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.census.client import CensusClient, require_key
-from orchestration.census.ingest import NoProgress
+from orchestration.census.fetch import NoProgress
 from orchestration.census.landing import LandingStore
 from orchestration.core.settings import current_settings
 from orchestration.defs.dbt.project import TradeDbtCliResource, dbt_executable, dbt_project

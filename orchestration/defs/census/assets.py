@@ -1,4 +1,8 @@
-"""Census trade ingest: one asset per flow, monthly partitions, raw.census_{exports,imports}."""
+"""Census trade ingest in two steps per run: `census_landing` fetches each month's responses into
+the landing zone (pool `census_api`, never the warehouse), then one load per flow writes them into
+raw.census_{exports,imports} (pool `warehouse`). The landing step retries on its own, resuming
+from what is landed, and never holds the warehouse; a load never waits on the network. A backfill
+is one run per month, so a month that fails holds up no other."""
 
 from datetime import timedelta
 
@@ -6,7 +10,7 @@ import dagster as dg
 from pydantic import Field
 
 from orchestration.census.checks import latest_rows, run_raw_checks
-from orchestration.census.ingest import FlowIngest, ingest_flow
+from orchestration.census.ingest import FlowIngest, land_months, load_months
 from orchestration.census.plan import DEFAULT_LEVELS, FLOWS, VALUE_VAR, parse_levels
 from orchestration.core.errors import (
     CensusIncomplete,
@@ -86,9 +90,7 @@ def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseReso
             "rows_added": stats.rows.get(table, 0),
             "dagster/table_name": f"warehouse.raw.{table}",
             "months": span,
-            "requests_made": stats.requests_made,
-            "requests_reused_from_landing": stats.requests_reused,
-            "bytes_landed": stats.bytes_landed,
+            "responses_loaded_from_landing": stats.requests_reused,
             "unknown_api_columns": ", ".join(sorted(unknown)) or "none",
             "top_partners_last_month": dg.MetadataValue.md(_preview(warehouse, flow, table, months[-1])),
         },
@@ -107,6 +109,65 @@ def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseReso
     )
 
 
+LANDING_KEYS = {flow: dg.AssetKey(["landing", f"census_{flow}"]) for flow in FLOWS}
+# Census answers no faster for being asked by several runs: one landing step at a time (each with
+# up to CENSUS_MAX_CONCURRENCY requests in flight).
+CENSUS_API_POOL = "census_api"
+
+
+@dg.multi_asset(
+    name="census_landing",
+    specs=[
+        dg.AssetSpec(
+            LANDING_KEYS[flow],
+            description=(
+                f"The Census API's {flow} responses for the month, stored gzip-compressed under "
+                f"data/landing/census/{flow}/ with a manifest line each (what raw.census_{flow} is loaded from)."
+            ),
+            group_name="census",
+            kinds={"python", "json"},
+        )
+        for flow in FLOWS
+    ],
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+    pool=CENSUS_API_POOL,
+    # Census outages outlast the client's own retries now and then; a retry resumes from the
+    # landing zone, so only the requests still missing are made again.
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
+)
+def census_landing(
+    context: dg.AssetExecutionContext,
+    config: CensusIngestConfig,
+    census: CensusApiResource,
+    landing: LandingResource,
+    progress: ProgressResource,
+):
+    """Both flows of the partition's months: what is not landed yet is fetched (source api), or
+    the landing is checked complete (replay)."""
+    months = _months(context)
+    client = census.client() if config.source == "api" else None
+    for flow in FLOWS:
+        try:
+            stats = land_months(
+                flow, months, source=config.source, levels=parse_levels(config.levels), store=landing.store(),
+                client=client, refetch=config.refetch, progress=progress.reporter(),
+            )  # fmt: skip
+        except PERMANENT as error:
+            # Trying again cannot help (a bad key, a rejected query, a month not out yet): fail now.
+            raise dg.Failure(description=str(error), allow_retries=False) from error
+        yield dg.MaterializeResult(
+            asset_key=LANDING_KEYS[flow],
+            metadata={
+                "months": f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})",
+                "requests_made": stats.requests_made,
+                "requests_reused_from_landing": stats.requests_reused,
+                "requests_split": stats.requests_split,
+                "bytes_landed": stats.bytes_landed,
+            },
+        )
+
+
 def _census_assets(flow: str) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", f"census_{flow}"])
     names_key = dg.AssetKey(["raw", f"census_{flow}_commodity_names"])
@@ -119,56 +180,49 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
                 key,
                 description=(
                     f"U.S. {flow} by partner and HS commodity from the Census international trade API "
-                    f"({flow}/hs): landed as gzip JSON, loaded into raw.census_{flow} one month per transaction."
+                    f"({flow}/hs), loaded from the landing zone into raw.census_{flow} one month per "
+                    "transaction, once the month adds up."
                 ),
                 group_name="census",
                 kinds={"duckdb", "python"},
                 freshness_policy=RELEASE_FRESHNESS,
+                deps=[LANDING_KEYS[flow]],
             ),
             dg.AssetSpec(
                 names_key,
                 description=f"{classification} commodity descriptions, landed with the {flow} of the same month.",
                 group_name="census",
                 kinds={"duckdb", "python"},
+                deps=[LANDING_KEYS[flow]],
             ),
             dg.AssetSpec(
                 dg.AssetKey(["raw", f"census_{flow}_vintages"]),
                 description=f"Every loaded state (vintage) of each {flow} month: when, and which responses.",
                 group_name="census",
                 kinds={"duckdb", "python"},
+                deps=[LANDING_KEYS[flow]],
             ),
         ],
         partitions_def=monthly_partitions,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
         pool="warehouse",
-        # Census outages outlast the client's own retries now and then; a retry resumes from the
-        # landing zone, so only the requests still missing are made again.
-        retry_policy=dg.RetryPolicy(max_retries=2, delay=30, backoff=dg.Backoff.EXPONENTIAL),
         check_specs=raw_check_specs(key),
     )
     def _assets(
         context: dg.AssetExecutionContext,
         config: CensusIngestConfig,
-        census: CensusApiResource,
         landing: LandingResource,
         warehouse: WarehouseResource,
         progress: ProgressResource,
     ):
         months = _months(context)
         try:
-            stats = ingest_flow(
-                flow,
-                months,
-                source=config.source,
-                levels=parse_levels(config.levels),
-                store=landing.store(),
-                warehouse_path=warehouse.resolved_path(),
-                client=census.client() if config.source == "api" else None,
-                refetch=config.refetch,
-                progress=progress.reporter(),
-            )
+            stats = load_months(
+                flow, months, source=config.source, levels=parse_levels(config.levels), store=landing.store(),
+                warehouse_path=warehouse.resolved_path(), progress=progress.reporter(),
+            )  # fmt: skip
         except PERMANENT as error:
-            # Trying again cannot help (a bad key, a rejected query, a month not out yet): fail now.
+            # a month that does not add up, or a full disk, fails the same way on a retry
             raise dg.Failure(description=str(error), allow_retries=False) from error
         yield from _materializations(context, flow, stats, warehouse, months)
 

@@ -1,5 +1,5 @@
-"""The Census refresh job, defined once: ingest both flows for a range of months, build the Census
-marts, then the tariff marts (the effective tariff mart reads the months just loaded). Schedules,
+"""The Census refresh job, defined once: land both flows for a range of months, load them, build
+the Census marts, then the tariff marts (the effective tariff mart reads the months just loaded). Schedules,
 sensors and the CLI all ask for a refresh through `refresh_run_request`."""
 
 from datetime import date
@@ -7,22 +7,24 @@ from datetime import date
 import dagster as dg
 
 from orchestration.census.plan import DEFAULT_LEVELS
-from orchestration.defs.census.assets import census_exports, census_imports
+from orchestration.defs.census.assets import census_exports, census_imports, census_landing
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.tags import WRITES_WAREHOUSE_TAG
 
-INGEST_OPS = ("census_exports", "census_imports")
+INGEST_OPS = ("census_landing", "census_exports", "census_imports")
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 census_monthly_job = dg.define_asset_job(
     "census_monthly",
-    selection=dg.AssetSelection.assets(census_exports, census_imports, trade_dbt_models, tariff_dbt_models),
+    selection=dg.AssetSelection.assets(
+        census_landing, census_exports, census_imports, trade_dbt_models, tariff_dbt_models
+    ),
     partitions_def=monthly_partitions,
     tags=WRITES_WAREHOUSE_TAG,
     description=(
-        "Ingest Census exports and imports for the partition's months, then build the Census marts "
-        "and the tariff marts."
+        "Land Census exports and imports for the partition's months (pool census_api), load them "
+        "(pool warehouse), then build the Census marts and the tariff marts."
     ),
 )
 

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from orchestration.census.calendar import annual_revision_range, due_date, scheduled_month
-from orchestration.census.ingest import month_published
+from orchestration.census.fetch import month_published
 from orchestration.defs.census.jobs import census_monthly_job, refresh_run_request
 from orchestration.defs.resources import CensusApiResource
 

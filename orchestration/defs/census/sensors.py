@@ -5,7 +5,7 @@ from datetime import date
 import dagster as dg
 
 from orchestration.census.calendar import months_to_request
-from orchestration.census.ingest import month_published
+from orchestration.census.fetch import month_published
 from orchestration.defs.census.jobs import census_monthly_job, refresh_run_request
 from orchestration.defs.resources import CensusApiResource
 
@@ -25,11 +25,17 @@ def _latest_loaded(instance: dg.DagsterInstance) -> date | None:
 @dg.sensor(
     job=census_monthly_job,
     minimum_interval_seconds=6 * 3600,
-    description="Asks Census for months newer than the latest loaded one and requests each that is published.",
+    description=(
+        "Asks Census for months newer than the latest loaded one and requests each that is published "
+        "(a month whose run failed is requested again the next day)."
+    ),
 )
 def census_release_sensor(context: dg.SensorEvaluationContext, census: CensusApiResource):
     client = census.probe_client()
     months = months_to_request(_latest_loaded(context.instance), date.today(), lambda m: month_published(client, m))
     if not months:
         return dg.SkipReason("no newly published Census month")
-    return [refresh_run_request(m, m, run_key=f"census-release-{m:%Y-%m}") for m in months]
+    # One attempt per month and day: a month that failed (Census dropped a chapter while it updated
+    # on release morning, say) is asked again the next day, never in a loop of failing runs.
+    today = date.today()
+    return [refresh_run_request(m, m, run_key=f"census-release-{m:%Y-%m}-{today:%Y%m%d}") for m in months]

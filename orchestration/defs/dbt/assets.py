@@ -118,15 +118,16 @@ def _run_dbt(context, dbt: DbtCliResource, warehouse: WarehouseResource, dbt_var
     name="trade_dbt_models",
     exclude=TARIFFS,
     partitions_def=monthly_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
     dagster_dbt_translator=TRANSLATOR,
     pool="warehouse",
 )
 def trade_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, progress: ProgressResource
 ):
-    """Census staging and marts for the partition window. A backfill arrives as one window and is
-    built DBT_BATCH_MONTHS at a time, oldest first (each batch's marts read the months before it)."""
+    """Census staging and marts for the partition window (a CLI range, or one month of a backfill),
+    built DBT_BATCH_MONTHS at a time, oldest first (each batch's marts read the months before it;
+    a month built before the year it compares with gets its figures when that year is built)."""
     with connect(warehouse.resolved_path()) as con:
         # the raw tables and the rule macros the models call (census/rules.py), for a warehouse
         # whose last census load predates them
