@@ -18,6 +18,7 @@ from conftest import ROOT, TEST_KEY
 from helpers import balances, run_cli_in_own_group, snapshot, truth
 
 from orchestration.app.cli import main
+from orchestration.devdata.sample import month_rows
 
 pytestmark = pytest.mark.slow
 
@@ -40,18 +41,19 @@ def marts(path: Path) -> dict:
 
 def test_a_revision_is_picked_up_by_refetch_and_both_vintages_are_kept(isolated_env, monkeypatch, capsys):
     warehouse = isolated_env / "warehouse.duckdb"
+    refresh = [*REFRESH[:-2], "HS2,HS4", "--no-progress"]  # fetched at HS4, HS2 summed from it
     with CensusTestServer([JAN], key=TEST_KEY) as server:
         monkeypatch.setenv("CENSUS_API_BASE_URL", server.base_url)
         server.revision = 1  # the first print
-        assert main(REFRESH) == 0
+        assert main(refresh) == 0
         first_print = balances(warehouse)[(JAN, "5880", "exports")]
         between = datetime.now(UTC).replace(tzinfo=None)
 
         server.revision = 0  # Census revises the month
         asked = len(server.seen)
-        assert main(REFRESH) == 0  # already landed: nothing fetched, nothing changes
+        assert main(refresh) == 0  # already landed: nothing fetched, nothing changes
         assert len(server.seen) == asked and balances(warehouse)[(JAN, "5880", "exports")] == first_print
-        assert main([*REFRESH, "--refetch"]) == 0
+        assert main([*refresh, "--refetch"]) == 0
     published = 4_986_200_000
     assert first_print != published and balances(warehouse)[(JAN, "5880", "exports")] == published
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -70,7 +72,22 @@ def test_a_revision_is_picked_up_by_refetch_and_both_vintages_are_kept(isolated_
             "select exports_usd from marts.bilateral_balance_as_of(current_date) where partner_code = '5880'"
         ).fetchone()[0]
         kept = con.execute("select count(distinct _landed_file) from raw.census_exports").fetchone()[0]
+        # the HS2 figures were never fetched: their revisions are summed from each print's HS4
+        chapters = dict(
+            con.execute(
+                "select commodity_code, revision_usd from marts.fct_trade_revisions "
+                "where flow = 'exports' and partner_code = '5880' and hs_level = 2"
+            ).fetchall()
+        )
     assert revision == (first_print, published, published - first_print, 2)
+    printed = {
+        revision: {r["E_COMMODITY"]: int(r["ALL_VAL_MO"]) for r in month_rows("exports", JAN, revision)
+                   if r["CTY_CODE"] == "5880" and r["COMM_LVL"] == "HS2"}
+        for revision in (1, 0)
+    }  # fmt: skip
+    codes = printed[0].keys() | printed[1].keys()
+    expected = {code: printed[0].get(code, 0) - printed[1].get(code, 0) for code in codes}
+    assert chapters and chapters == expected
     assert (then, now) == (first_print, published)
     assert kept > 2  # the first print's responses are still in raw, beside the revised ones
 

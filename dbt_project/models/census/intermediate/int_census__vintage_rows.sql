@@ -1,4 +1,6 @@
 -- The figures of every vintage, both flows: all-commodity totals and product detail, per partner.
+-- A vintage fetched at its finest level only gets the coarser levels summed from it, as staging
+-- does for the latest vintage (with_coarser_levels), so revisions show at every level.
 with
 
 vintages as (
@@ -29,7 +31,7 @@ imports as (
 latest as (
 
     select distinct flow, period, vintage
-    from marts.vintages_in_force({{ relation_literal(ref("stg_census__vintages")) }}, 'infinity'::timestamp)
+    from marts.vintages_in_force({{ relation_literal(ref("stg_census__vintages")) }}, cast('infinity' as timestamp))
 
 ),
 
@@ -39,28 +41,99 @@ rows_ as (
     union all
     select * from imports
 
+),
+
+landed as (
+
+    select
+        vintages.flow,
+        vintages.period,
+        vintages.vintage,
+        vintages.vintage_at,
+        latest.vintage is not null as is_latest,
+        rows_.partner_code,
+        rows_.partner_name,
+        rows_.hs_level,
+        rows_.commodity_code,
+        rows_.value_usd,
+        vintages.source
+
+    from vintages
+    inner join rows_
+        on rows_.flow = vintages.flow
+        and rows_.period = vintages.period
+        and rows_.landed_file = vintages.landed_file
+    left join latest
+        on latest.flow = vintages.flow
+        and latest.period = vintages.period
+        and latest.vintage = vintages.vintage
+
+),
+
+finest as (
+
+    select flow, period, vintage, max(hs_level) as hs_level
+    from landed
+    group by flow, period, vintage
+
+),
+
+summed as (
+
+    select
+        landed.flow,
+        landed.period,
+        landed.vintage,
+        any_value(landed.vintage_at) as vintage_at,
+        bool_or(landed.is_latest) as is_latest,
+        landed.partner_code,
+        any_value(landed.partner_name) as partner_name,
+        cast(coarse.hs_level as smallint) as hs_level,
+        substr(landed.commodity_code, 1, coarse.hs_level) as commodity_code,
+        cast(sum(landed.value_usd) as bigint) as value_usd,
+        any_value(landed.source) as source
+
+    from landed
+    inner join finest
+        on finest.flow = landed.flow
+        and finest.period = landed.period
+        and finest.vintage = landed.vintage
+        and finest.hs_level = landed.hs_level
+    cross join (values (2), (4), (6)) as coarse (hs_level)
+    where coarse.hs_level < finest.hs_level
+        and not exists (
+            select 1 from landed as held
+            where held.flow = landed.flow
+                and held.period = landed.period
+                and held.vintage = landed.vintage
+                and held.hs_level = coarse.hs_level
+        )
+    group by
+        landed.flow, landed.period, landed.vintage, landed.partner_code, coarse.hs_level,
+        substr(landed.commodity_code, 1, coarse.hs_level)
+
+),
+
+figures as (
+
+    select * from landed
+    union all
+    select * from summed
+
 )
 
 select
-    vintages.flow,
-    vintages.period,
-    vintages.vintage,
-    vintages.vintage_at,
-    latest.vintage is not null as is_latest,
-    rows_.partner_code,
-    rows_.partner_name,
-    {{ is_aggregate_code('rows_.partner_code') }} as is_aggregate,
-    rows_.hs_level,
-    rows_.commodity_code,
-    rows_.value_usd,
-    vintages.source
+    flow,
+    period,
+    vintage,
+    vintage_at,
+    is_latest,
+    partner_code,
+    partner_name,
+    {{ is_aggregate_code('partner_code') }} as is_aggregate,
+    hs_level,
+    commodity_code,
+    value_usd,
+    source
 
-from vintages
-inner join rows_
-    on rows_.flow = vintages.flow
-    and rows_.period = vintages.period
-    and rows_.landed_file = vintages.landed_file
-left join latest
-    on latest.flow = vintages.flow
-    and latest.period = vintages.period
-    and latest.vintage = vintages.vintage
+from figures
