@@ -22,6 +22,7 @@ from orchestration.core.stopping import Stopped, kill_descendants, request_stop,
 from orchestration.core.stopping import reset as reset_stop
 from orchestration.store.marts_state import unfinished as unfinished_build
 
+LEVELS_HELP = "HS levels to hold (HS2,HS4,HS6,HS10): the finest is fetched by chapter, the coarser summed from it"
 DEMO_YEAR = 2017
 # 2016 too (entirely synthetic), so that the demo has a year to compare 2017 with
 DEMO_MONTHS = month_range(date(2016, 1, 1), date(2017, 12, 1))
@@ -41,14 +42,14 @@ def _parser() -> argparse.ArgumentParser:
         default="api",
         help="api: fetch what is not landed yet (default); replay: rebuild from the landing zone only",
     )
-    refresh.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help="HS levels of detail (HS2,HS4,HS6,HS10)")
+    refresh.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help=LEVELS_HELP)
     refresh.add_argument("--refetch", action="store_true", help="fetch again even where a month is already landed")
     refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     plan = commands.add_parser("plan", help="the Census requests a refresh would make, what is landed, how long")
     plan.add_argument("--start", required=True, metavar="YYYY-MM", help="first month")
     plan.add_argument("--end", required=True, metavar="YYYY-MM", help="last month (included)")
-    plan.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help="HS levels of detail (HS2,HS4,HS6,HS10)")
+    plan.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help=LEVELS_HELP)
 
     commands.add_parser("doctor", help="a few cheap calls to the live Census and HTS services, said in plain words")
 
