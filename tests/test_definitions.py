@@ -132,6 +132,25 @@ def test_the_release_sensor_requests_the_newest_published_month():
     assert requests[0].run_key == f"census-release-{served[-1]:%Y-%m}-{date.today():%Y%m%d}"
 
 
+def test_the_release_sensor_leaves_a_month_whose_run_is_under_way():
+    """The day's run may still be going when the next day's key would allow another."""
+    import uuid
+
+    this_month = date.today().replace(day=1)
+    served = [add_months(this_month, -3), add_months(this_month, -2)]
+    with CensusTestServer(served, key=TEST_KEY) as server, dg.instance_for_test() as instance:
+        running = dg.DagsterRun(
+            job_name="census_monthly", run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED,
+            tags={"dagster/partition": served[-1].isoformat()},
+        )  # fmt: skip
+        instance.add_run(running)
+        context = dg.build_sensor_context(
+            instance=instance, resources={"census": CensusApiResource(base_url=server.base_url)}
+        )
+        result = census_release_sensor(context)
+    assert isinstance(result, dg.SkipReason) and result.skip_message == "the newly published months are being loaded"
+
+
 def test_the_hts_sensor_adds_new_releases_and_asks_for_the_current_one(shared):
     from hts_server import HtsTestServer
 

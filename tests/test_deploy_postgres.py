@@ -192,7 +192,7 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
                     elif event.event_type == DagsterEventType.STEP_SUCCESS:
                         ends[event.step_key] = record.timestamp
                 intervals += [(starts[k], ends[k], run.run_id, k) for k in starts if k in ends]
-            assert len(intervals) >= 4  # census_exports, census_imports, trade and tariff dbt, per run
+            assert len(intervals) >= 4  # census_exports, census_imports, trade and tariff dbt (and landing), per run
             intervals.sort()
             for (_, end, *first), (start, _, *second) in zip(intervals, intervals[1:], strict=False):
                 assert end <= start, f"{first} and {second} wrote the warehouse at the same time"

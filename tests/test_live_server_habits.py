@@ -220,13 +220,15 @@ def test_a_month_is_fetched_with_at_most_the_configured_requests_at_once(tmp_pat
 
 def test_a_landing_of_the_older_plan_still_replays(tmp_path):
     """Before the plan fetched the finest level by chapter, a month was landed as HS2 in one
-    request, HS4 by first digit and HS6 by chapter, groupings included: such a landing replays
-    with every level it holds."""
+    request (or its first digits, where it was split), HS4 by first digit and HS6 by chapter,
+    groupings included: such a landing replays with every level it holds."""
     store = LandingStore(tmp_path / "landing")
     rows = list(month_rows("exports", JAN, 0))
+    hs2 = CensusRequest("exports", JAN, "detail", "HS2")  # too large: split into first digits
+    store.record_split(hs2, hs2.parts(), url="older:detail-hs2", reason="the server gave up")
     older_plan = [
         CensusRequest("exports", JAN, "totals"),
-        CensusRequest("exports", JAN, "detail", "HS2"),
+        *hs2.parts(),
         *(CensusRequest("exports", JAN, "detail", "HS4", digit) for digit in "0123456789"),
         *(CensusRequest("exports", JAN, "detail", "HS6", chapter) for chapter in CHAPTERS),
         *(CensusRequest("exports", JAN, "names", level) for level in LEVELS),
@@ -246,3 +248,32 @@ def test_a_landing_of_the_older_plan_still_replays(tmp_path):
         }
     )
     assert cells(tmp_path / "warehouse.duckdb") == everything
+
+
+def test_a_finer_level_landed_answers_a_coarser_refresh_without_a_request(tmp_path):
+    with CensusTestServer([JAN], key=TEST_KEY) as server:
+        ingest(server, tmp_path, [JAN], levels=("HS6",))
+        asked = len(server.seen)
+        ingest(server, tmp_path, [JAN], levels=("HS2", "HS4"))  # HS2 and HS4 are sums of the HS6 landed
+        assert len(server.seen) == asked
+    assert cells(tmp_path / "warehouse.duckdb") == server_cells([JAN], "HS6")
+
+
+def test_a_coarser_level_from_an_older_print_is_left_out(tmp_path):
+    """HS4 landed from the first print, then the revised month fetched at HS6: a refresh asking for
+    HS4 loads the revised HS6 (HS4 is summed from it), never the first print's HS4 beside it."""
+    from orchestration.census.vintages import latest_files
+
+    with CensusTestServer([JAN], key=TEST_KEY) as server:
+        server.revision = 1
+        ingest(server, tmp_path, [JAN], levels=("HS4",))
+        server.revision = 0
+        ingest_flow(
+            "exports", [JAN], source="api", levels=("HS6",), store=LandingStore(tmp_path / "landing"),
+            warehouse_path=tmp_path / "warehouse.duckdb", refetch=True,
+            client=CensusClient(server.base_url, TEST_KEY, backoff_factor=0),
+        )  # fmt: skip
+    ingest(None, tmp_path, [JAN], levels=("HS2", "HS4"), source="replay")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        _, files = latest_files(con, "exports", JAN)
+    assert any("/detail-hs6-" in file for file in files) and not any("/detail-hs4-" in file for file in files)

@@ -11,10 +11,11 @@ from orchestration.app.cli import main
 from orchestration.census.client import CensusClient
 from orchestration.census.ingest import ingest_flow
 from orchestration.census.landing import LandingStore
+from orchestration.census.plan import DEFAULT_LEVELS
 from orchestration.core.periods import add_months
 
 JAN, FEB = date(2017, 1, 1), date(2017, 2, 1)
-LEVELS = ("HS2", "HS4", "HS6")
+LEVELS = DEFAULT_LEVELS  # what `plan` counts without --levels
 
 
 def ingest(server, root, month):
@@ -36,15 +37,19 @@ def data_requests(server, month: date) -> int:
 
 def test_plan_counts_the_requests_a_refresh_makes_splits_included(isolated_env, capsys):
     with CensusTestServer([JAN, FEB], key=TEST_KEY) as server:
-        server.chapter_limit, server.row_limit = 5, 310  # January's big queries are split
+        server.row_limit = 200  # January's largest chapters are split, in both flows
         ingest(server, isolated_env, JAN)
+        assert {seen.get("COMM_LVL") + " " + seen.path.split("/")[-2] for seen in server.gave_up} == {
+            "HS10 exports",
+            "HS10 imports",
+        }
         january = data_requests(server, JAN) - len(server.gave_up)
         assert main(["plan", "--start", "2017-01", "--end", "2017-02"]) == 0
         out = capsys.readouterr().out
         planned = {name: int(value.replace(",", "")) for name, value in re.findall(r"  (\w[\w ]+?) +([\d,]+)", out)}
         ingest(server, isolated_env, FEB)
         february = data_requests(server, FEB)
-    assert out.startswith("plan for 2017-01 to 2017-02, levels HS2,HS4,HS6 (detail fetched at HS6 by chapter), exports")
+    assert out.startswith("plan for 2017-01 to 2017-02, levels HS2,HS4,HS6,HS10 (detail fetched at HS10 by chapter)")
     assert planned["already landed"] == january and "(2 of 4 flow-months complete)" in out
     assert planned["to fetch"] == february  # February is asked in January's parts, as planned
     assert planned["requests"] == january + february

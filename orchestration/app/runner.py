@@ -20,7 +20,7 @@ from tqdm import tqdm
 from orchestration.app.runs import process_tags, reap_dead_runs, supervise, wait_for_pool
 from orchestration.census.client import require_key
 from orchestration.census.ingest import steps_per_month
-from orchestration.census.plan import FLOWS
+from orchestration.census.plan import DEFAULT_LEVELS, FLOWS, HS_LEVELS
 from orchestration.core.errors import WarehouseError
 from orchestration.core.periods import month_range
 from orchestration.core.settings import current_settings
@@ -63,7 +63,7 @@ class _BarProgress:
 class RefreshRequest:
     months: list[date]
     source: str = "api"
-    levels: tuple[str, ...] = ("HS2", "HS4", "HS6")
+    levels: tuple[str, ...] = DEFAULT_LEVELS
     refetch: bool = False
     landing_dir: Path | None = None
     warehouse_path: Path | None = None
@@ -142,8 +142,8 @@ def _run(
     instance = instance or _instance()
     pool_wait = current_settings().pool_wait
     reap_dead_runs(instance)
-    wait_for_pool(instance, pool_wait)
     job = job_definition(job_name, resources)
+    wait_for_pool(instance, pool_wait, {node.definition.pool for node in job.graph.nodes} - {None})
     tags = {**(request.tags if request else {}), **process_tags()}
     run_config = {**(request.run_config if request else {}), **(run_config or {}), **QUIET_LOGS}
 
@@ -218,7 +218,7 @@ def guard_demo_warehouse(path: Path) -> None:
         )
 
 
-SAMPLE_LEVELS = ("HS2", "HS4", "HS6", "HS10")
+SAMPLE_LEVELS = HS_LEVELS
 
 
 def ensure_sample_landing(root: Path, months: list[date]) -> None:

@@ -125,10 +125,10 @@ def _busy(instance: dg.DagsterInstance, pool: str, holders: list[str], waited: f
     )
 
 
-def wait_for_pool(instance: dg.DagsterInstance, limit: float, poll: float = 1.0) -> None:
-    """Before a run: wait up to `limit` seconds for a free slot in each pool."""
+def wait_for_pool(instance: dg.DagsterInstance, limit: float, pools: set[str], poll: float = 1.0) -> None:
+    """Before a run: wait up to `limit` seconds for a free slot in each pool its steps use."""
     started = time.monotonic()
-    for pool in POOLS:
+    for pool in sorted(pools):
         while holders := pool_holders(instance, pool):
             check_stop("while waiting for the Dagster pool; nothing was written")
             waited = time.monotonic() - started

@@ -11,15 +11,16 @@ from datetime import date
 from typing import Protocol
 
 from orchestration.census.client import CensusClient
-from orchestration.census.landing import LandedEntry, LandingStore, known_parts, landed_answer
-from orchestration.census.plan import FLOWS, CensusRequest, plan_month
+from orchestration.census.landing import LandedEntry, LandingStore, detail_level, known_parts, landed_answer
+from orchestration.census.plan import FLOWS, CensusRequest, finest_level, plan_month
 from orchestration.census.reconcile import chapter_values
 from orchestration.core.errors import CensusIncomplete, CensusNoData, CensusQueryTooLarge
 from orchestration.core.failpoints import failpoint
 from orchestration.core.periods import add_months, month_key
 from orchestration.core.stopping import StopRequested, check_stop
 
-KEPT = "months loaded before it are kept in raw; the marts and the serving copy were not rebuilt"
+# What a stop or a failure while landing leaves: nothing of the month is in the warehouse yet.
+LANDED_KEPT = "the responses landed so far are kept for the next refresh, and nothing of the month was loaded"
 
 
 class Progress(Protocol):
@@ -78,8 +79,11 @@ def land_month(
     stats = stats if stats is not None else FetchStats()
     landed = store.entries(flow, month)
     before = store.entries(flow, add_months(month, -1))
-    plan = sorted(plan_month(flow, month, levels), key=lambda request: ORDER[request.kind])
-    where = f"while fetching {flow} {month_key(month)}: {KEPT}"
+    # a finer level landed since the month's totals already answers the coarser ones (not on a
+    # refetch, which asks for the levels requested)
+    level = finest_level(levels) if refetch else detail_level(landed, flow, month, levels)
+    plan = sorted(plan_month(flow, month, (*levels, level)), key=lambda request: ORDER[request.kind])
+    where = f"while fetching {flow} {month_key(month)}: {LANDED_KEPT}"
     fetch = _MonthFetch(client, store, landed, before, refetch, progress, stats, where)
     fetch.run([request for request in plan if request.kind != "detail"], {}, 1)
     chapters = chapter_values(store, store.entries(flow, month).get("names-hs2"))
@@ -202,7 +206,7 @@ def _ask_again_if_traded(client: CensusClient, request: CensusRequest, response,
         raise CensusIncomplete(
             f"{request.flow} {month_key(request.month)}: {request.level} detail for {what} answered no rows "
             f"(HTTP 204, {EMPTY_CHAPTER_TRIES} tries) although Census's HS2 total for it is ${traded:,}; "
-            f"try again later ({KEPT})"
+            f"try again later ({LANDED_KEPT})"
         )
     return response
 

@@ -13,10 +13,17 @@ from pathlib import Path
 import duckdb
 
 from orchestration.census.client import CensusClient
-from orchestration.census.fetch import KEPT, NO_PROGRESS, FetchStats, Progress, land_month
-from orchestration.census.landing import LandedEntry, LandingStore, known_parts, landed_answer
+from orchestration.census.fetch import NO_PROGRESS, FetchStats, Progress, land_month
+from orchestration.census.landing import (
+    LandedEntry,
+    LandingStore,
+    detail_level,
+    known_parts,
+    landed_answer,
+    landed_with_the_totals,
+)
 from orchestration.census.load import MonthLoad, ensure_raw_schema, load_month
-from orchestration.census.plan import HS_LEVELS, CensusRequest, detail_requests, finest_level, plan_month
+from orchestration.census.plan import HS_LEVELS, CensusRequest, detail_requests, plan_month
 from orchestration.core.errors import InputError, LandingError, is_disk_full, write_failed
 from orchestration.core.periods import add_months, month_key
 from orchestration.core.settings import current_settings
@@ -24,12 +31,14 @@ from orchestration.core.stopping import check_stop
 from orchestration.store.duckdb import connect
 
 SOURCES = ("api", "replay")
+KEPT = "months loaded before it are kept in raw; the marts and the serving copy were not rebuilt"
 
 
 @dataclass
 class FlowIngest(FetchStats):
     flow: str = ""
     loads: list[MonthLoad] = field(default_factory=list)
+    responses_loaded: int = 0
 
     @property
     def rows(self) -> dict[str, int]:
@@ -47,30 +56,21 @@ def steps_per_month(levels: tuple[str, ...]) -> int:
 
 def entries_to_load(store: LandingStore, flow: str, month: date, levels: tuple[str, ...]) -> list[LandedEntry]:
     """The landed responses that make up the month: the totals, the detail at the finest requested
-    level (or at a finer one landed with the totals: the coarser levels are summed from it) and the
-    names of the requested levels (all must be landed), plus any other level and names completely
-    landed since the month's totals, so a narrower refresh never drops a level and a refetch of
-    some levels never mixes in others from an older print."""
+    level (or at a finer one landed since the totals: the coarser levels are summed from it) and
+    the names of the requested levels (all must be landed), plus any other level and names landed
+    since the month's totals, so a narrower refresh never drops a level and a refetch of some
+    levels never mixes in others from an older print."""
     landed = store.entries(flow, month)
 
     def missing(requests: list[CensusRequest]) -> list[str]:
         answers = (landed_answer(landed, request) for request in requests)
         return [answer for answer in answers if isinstance(answer, str)]
 
-    def landed_with_the_totals(level: str) -> bool:
-        # a refetch of some levels leaves the others from an older print: they would not add up
-        detail = detail_requests(flow, month, level)
-        if "totals" not in landed or missing(detail):
-            return False
-        fetched = (entry.fetched_at for r in detail for entry in landed_answer(landed, r))
-        return all(when >= landed["totals"].fetched_at for when in fetched)
-
-    finest = finest_level(levels)
-    finer = [level for level in HS_LEVELS[HS_LEVELS.index(finest) + 1 :] if landed_with_the_totals(level)]
+    base = detail_level(landed, flow, month, levels)
     # the HS2 names every plan has are a control total, not required of an older landing
     names = [CensusRequest(flow, month, "names", level) for level in HS_LEVELS]
     required = missing(
-        [CensusRequest(flow, month, "totals"), *([] if finer else detail_requests(flow, month, finest))]
+        [CensusRequest(flow, month, "totals"), *detail_requests(flow, month, base)]
         + [request for request in names if request.level in levels]
     )
     if required:
@@ -78,8 +78,9 @@ def entries_to_load(store: LandingStore, flow: str, month: date, levels: tuple[s
             f"{flow} {month_key(month)} is not fully landed under {store.root}: {len(required)} response(s) missing "
             f"(e.g. {required[0]}); fetch it with --source api"
         )
-    levels_loaded = [level for level in HS_LEVELS if level == finest or level in finer or landed_with_the_totals(level)]
-    levels_loaded = [level for level in levels_loaded if not missing(detail_requests(flow, month, level))]
+    levels_loaded = [
+        level for level in HS_LEVELS if level == base or landed_with_the_totals(landed, flow, month, level)
+    ]
     requests = [CensusRequest(flow, month, "totals")]
     requests += [request for level in levels_loaded for request in detail_requests(flow, month, level)]
     entries: dict[str, LandedEntry] = {}  # one wider answer of an older plan covers several chapters
@@ -94,7 +95,7 @@ def plan_counts(store: LandingStore, flow: str, month: date, levels: tuple[str, 
     the month before, counts as its parts, as a refresh would ask for them."""
     landed = store.entries(flow, month)
     before = store.entries(flow, add_months(month, -1))
-    pending = deque(plan_month(flow, month, levels))
+    pending = deque(plan_month(flow, month, (*levels, detail_level(landed, flow, month, levels))))
     planned = done = 0
     while pending:
         request = pending.popleft()
@@ -159,6 +160,7 @@ def load_months(
     stats = stats if stats is not None else FlowIngest(flow=flow)
     for month in months:
         entries = entries_to_load(store, flow, month, levels)
+        stats.responses_loaded += len(entries)
         if source == "replay":
             stats.requests_reused += len(entries)
         check_stop(f"before loading {flow} {month_key(month)}: {KEPT}")

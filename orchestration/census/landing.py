@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.census.plan import CensusRequest
+from orchestration.census.plan import HS_LEVELS, CensusRequest, detail_requests, finest_level
 from orchestration.core.errors import LandingError
 from orchestration.core.periods import month_key
 from orchestration.store.landing import MANIFEST, ContentStore, utc_now
@@ -167,3 +167,24 @@ def known_parts(request: CensusRequest, entry: LandedEntry | None, before: Lande
         return []
     parts = request.parts()
     return parts if [part.request_id for part in parts] == known.split_into else []
+
+
+def landed_with_the_totals(landed: dict[str, LandedEntry], flow: str, month, level: str) -> bool:
+    """Every detail request of the level is answered in the landing, none before the month's
+    totals were (a refetch of some levels leaves the others from an older print: they would not
+    add up)."""
+    totals = landed.get("totals")
+    answers = [landed_answer(landed, request) for request in detail_requests(flow, month, level)]
+    if totals is None or any(isinstance(answer, str) for answer in answers):
+        return False
+    return all(entry.fetched_at >= totals.fetched_at for answer in answers for entry in answer)
+
+
+def detail_level(landed: dict[str, LandedEntry], flow: str, month, levels: tuple[str, ...]) -> str:
+    """The level whose detail makes up the month: the finest requested, unless only a finer one is
+    landed with the totals (the coarser levels are summed from it, so it is not fetched again)."""
+    finest = finest_level(levels)
+    if landed_with_the_totals(landed, flow, month, finest):
+        return finest
+    finer = HS_LEVELS[HS_LEVELS.index(finest) + 1 :]
+    return next((level for level in finer if landed_with_the_totals(landed, flow, month, level)), finest)

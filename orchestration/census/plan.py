@@ -23,7 +23,9 @@ from orchestration.core.periods import month_key
 
 FLOWS = ("exports", "imports")
 HS_LEVELS = ("HS2", "HS4", "HS6", "HS10")
-DEFAULT_LEVELS = ("HS2", "HS4", "HS6")
+# Every level: detail is fetched at HS10 by chapter and the coarser levels are summed from it, so
+# HS10 costs one request a month more than HS6 (its names) and joins the tariff lines.
+DEFAULT_LEVELS = HS_LEVELS
 
 # HS chapters 01-97 (77 is reserved and never used) plus 98/99 (special classification provisions).
 CHAPTERS = tuple(f"{c:02d}" for c in range(1, 100) if c != 77)

@@ -8,18 +8,18 @@ from orchestration.core.errors import InputError
 JAN = date(2017, 1, 1)
 
 
-def test_default_plan_is_totals_then_finest_detail_by_chapter_then_names():
+def test_default_plan_is_totals_then_hs10_by_chapter_then_names():
     plan = plan_month("exports", JAN)
     kinds = [r.kind for r in plan]
-    assert kinds[0] == "totals" and kinds[-3:] == ["names"] * 3
-    assert [r.level for r in plan if r.kind == "names"] == ["HS2", "HS4", "HS6"]
+    assert kinds[0] == "totals" and kinds[-4:] == ["names"] * 4
+    assert [r.level for r in plan if r.kind == "names"] == ["HS2", "HS4", "HS6", "HS10"]
     detail = [r for r in plan if r.kind == "detail"]
-    # HS6 only (HS2 and HS4 are summed from it in dbt), chapter by chapter: 98 chapters (77 is
-    # unused), of which exports have no 99
-    assert {r.level for r in detail} == {"HS6"} and len(CHAPTERS) == 98 and "77" not in CHAPTERS
+    # HS10 only (HS2, HS4 and HS6 are summed from it in dbt), chapter by chapter: 98 chapters (77
+    # is unused), of which exports have no 99
+    assert {r.level for r in detail} == {"HS10"} and len(CHAPTERS) == 98 and "77" not in CHAPTERS
     assert [r.prefix for r in detail] == [c for c in CHAPTERS if c != "99"]
     assert [r.prefix for r in plan_month("imports", JAN) if r.kind == "detail"] == list(CHAPTERS)
-    assert len({r.request_id for r in plan}) == len(plan) == 1 + 97 + 3
+    assert len({r.request_id for r in plan}) == len(plan) == 1 + 97 + 4
 
 
 def test_the_finest_level_decides_the_detail():
@@ -52,17 +52,17 @@ def test_totals_request_asks_partner_and_value_measures_only():
 
 
 def test_chapter_requests_use_a_wildcard_and_ask_quantity_with_its_flag():
-    request = next(r for r in plan_month("exports", JAN) if r.request_id == "detail-hs6-02")
+    request = next(r for r in plan_month("exports", JAN) if r.request_id == "detail-hs10-02")
     params = request.params()
-    assert ("COMM_LVL", "HS6") in params and ("E_COMMODITY", "02*") in params and ("SUMMARY_LVL", "DET") in params
+    assert ("COMM_LVL", "HS10") in params and ("E_COMMODITY", "02*") in params and ("SUMMARY_LVL", "DET") in params
     requested = dict(params)["get"].split(",")
     assert {"E_COMMODITY", "QTY_1_MO", "QTY_1_MO_FLAG", "UNIT_QY1", "ALL_VAL_MO"} <= set(requested)
     assert not any(p[0] == "key" for p in params)
 
 
-def test_hs10_is_opt_in():
-    assert not any(r.level == "HS10" for r in plan_month("imports", JAN))
-    assert sum(r.level == "HS10" for r in plan_month("imports", JAN, ("HS10",))) == 99  # 98 chapters + names
+def test_narrower_levels_are_fetched_at_their_finest():
+    assert not any(r.level == "HS10" for r in plan_month("imports", JAN, ("HS2", "HS4", "HS6")))
+    assert sum(r.level == "HS10" for r in plan_month("imports", JAN)) == 99  # 98 chapters + names
 
 
 def test_levels_are_parsed_ordered_and_deduplicated():

@@ -90,7 +90,7 @@ def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseReso
             "rows_added": stats.rows.get(table, 0),
             "dagster/table_name": f"warehouse.raw.{table}",
             "months": span,
-            "responses_loaded_from_landing": stats.requests_reused,
+            "responses_loaded_from_landing": stats.responses_loaded,
             "unknown_api_columns": ", ".join(sorted(unknown)) or "none",
             "top_partners_last_month": dg.MetadataValue.md(_preview(warehouse, flow, table, months[-1])),
         },

@@ -12,6 +12,19 @@ from orchestration.defs.resources import CensusApiResource
 INGEST_KEYS = (dg.AssetKey(["raw", "census_exports"]), dg.AssetKey(["raw", "census_imports"]))
 
 
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]  # fmt: skip
+
+
+def _in_flight(instance: dg.DagsterInstance, month: date) -> bool:
+    """A run of the month is queued or running (the day's run may still be going at midnight)."""
+    tags = {"dagster/partition": month.isoformat()}
+    runs = instance.get_runs(dg.RunsFilter(job_name=census_monthly_job.name, statuses=IN_FLIGHT, tags=tags), limit=1)
+    return bool(runs)
+
+
 def _latest_loaded(instance: dg.DagsterInstance) -> date | None:
     latest = []
     for key in INGEST_KEYS:
@@ -38,4 +51,7 @@ def census_release_sensor(context: dg.SensorEvaluationContext, census: CensusApi
     # One attempt per month and day: a month that failed (Census dropped a chapter while it updated
     # on release morning, say) is asked again the next day, never in a loop of failing runs.
     today = date.today()
+    months = [month for month in months if not _in_flight(context.instance, month)]
+    if not months:
+        return dg.SkipReason("the newly published months are being loaded")
     return [refresh_run_request(m, m, run_key=f"census-release-{m:%Y-%m}-{today:%Y%m%d}") for m in months]

@@ -16,6 +16,9 @@ exports as (
         cty_name as partner_name, {{ hs_level('comm_lvl') }} as hs_level,
         e_commodity as commodity_code, all_val_mo as value_usd
     from {{ source('census', 'census_exports') }}
+    -- groupings by product only in prints of the older plan: comparing them with a newer print
+    -- would show a revision to zero that Census never made
+    where comm_lvl = '-' or summary_lvl = 'DET'
 
 ),
 
@@ -25,6 +28,7 @@ imports as (
         'imports' as flow, period, _landed_file, cty_code, cty_name, {{ hs_level('comm_lvl') }},
         i_commodity, gen_val_mo
     from {{ source('census', 'census_imports') }}
+    where comm_lvl = '-' or summary_lvl = 'DET'
 
 ),
 
