@@ -277,3 +277,35 @@ def test_a_coarser_level_from_an_older_print_is_left_out(tmp_path):
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         _, files = latest_files(con, "exports", JAN)
     assert any("/detail-hs6-" in file for file in files) and not any("/detail-hs4-" in file for file in files)
+
+
+def test_a_refetch_that_failed_half_way_resumes_where_it_stopped(tmp_path):
+    """A refetch (the June revision re-asks three years) whose step fails on one chapter is retried
+    by Dagster: the retry asks only what this run has not fetched yet, not everything again."""
+    from datetime import UTC, datetime
+
+    from orchestration.census.ingest import land_months
+    from orchestration.core.errors import CensusQueryError
+
+    store = LandingStore(tmp_path / "landing")
+    with CensusTestServer([JAN], key=TEST_KEY) as server:
+        client = CensusClient(server.base_url, TEST_KEY, backoff_factor=0)
+        land_months("exports", [JAN], source="api", levels=("HS2",), store=store, client=client, concurrency=1)
+        run_started = datetime.now(UTC)
+        first = len(server.seen)
+        server.faults = lambda index, seen: (
+            Fault(status=400, body=b"error: error: bad") if seen.get("E_COMMODITY") == "50*" else None
+        )
+        with pytest.raises(CensusQueryError):
+            land_months("exports", [JAN], source="api", levels=("HS2",), store=store, client=client, refetch=True,
+                        concurrency=1, fresh_since=run_started)  # fmt: skip
+        attempt = detail_queries(server.seen[first:], JAN)
+        server.faults = None
+        second = len(server.seen)
+        land_months("exports", [JAN], source="api", levels=("HS2",), store=store, client=client, refetch=True,
+                    concurrency=1, fresh_since=run_started)  # fmt: skip
+        retry = detail_queries(server.seen[second:], JAN)
+    answered = {query for query in attempt if query != "HS2 50"}
+    assert "HS2 50" in attempt and "HS2 50" in retry and answered  # chapters before 50 were refetched
+    assert not answered & set(retry)  # ... and are not asked again
+    assert len(attempt) + len(retry) - 1 == 97  # every export chapter once, chapter 50 twice

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from orchestration.census.client import CensusClient
@@ -67,8 +67,10 @@ def land_month(
     progress: Progress = NO_PROGRESS,
     stats: FetchStats | None = None,
     concurrency: int = 1,
+    fresh_since: datetime | None = None,
 ) -> None:
-    """Fetch every planned request of the month that is not landed yet (all of them with refetch).
+    """Fetch every planned request of the month that is not landed yet (with refetch, all of them
+    except those fetched since `fresh_since`: a refetch that failed half-way resumes on a retry).
 
     The totals and the names are asked first, one at a time; the detail up to `concurrency`
     requests at once. Responses are landed by this thread, as they arrive. A detail request the
@@ -84,7 +86,7 @@ def land_month(
     level = finest_level(levels) if refetch else detail_level(landed, flow, month, levels)
     plan = sorted(plan_month(flow, month, (*levels, level)), key=lambda request: ORDER[request.kind])
     where = f"while fetching {flow} {month_key(month)}: {LANDED_KEPT}"
-    fetch = _MonthFetch(client, store, landed, before, refetch, progress, stats, where)
+    fetch = _MonthFetch(client, store, landed, before, refetch, fresh_since, progress, stats, where)
     fetch.run([request for request in plan if request.kind != "detail"], {}, 1)
     chapters = chapter_values(store, store.entries(flow, month).get("names-hs2"))
     fetch.run([request for request in plan if request.kind == "detail"], chapters, max(1, concurrency))
@@ -99,6 +101,7 @@ class _MonthFetch:
     landed: dict[str, LandedEntry]  # the month's manifest
     before: dict[str, LandedEntry]  # the month before's (its splits are reused)
     refetch: bool
+    fresh_since: datetime | None  # with refetch: what was fetched since then is not asked again
     progress: Progress
     stats: FetchStats
     where: str  # for a stop: "while fetching exports 2017-02: ..."
@@ -136,11 +139,19 @@ class _MonthFetch:
         if parts:
             self._split(request, parts, "as before", pending)
             return True
-        if not self.refetch and not isinstance(landed_answer(self.landed, request), str):
+        answer = landed_answer(self.landed, request)
+        if not isinstance(answer, str) and (not self.refetch or self._fresh(answer)):
             self.stats.requests_reused += 1
             self.progress.update(1)
             return True
         return False
+
+    def _fresh(self, entries: list[LandedEntry]) -> bool:
+        since = self.fresh_since
+        if since is None:
+            return False
+        asked = (max(entry.fetched_at, entry.confirmed_at or "") for entry in entries)
+        return all(datetime.fromisoformat(when) >= since for when in asked)
 
     def _split(self, request: CensusRequest, parts: list[CensusRequest], reason: str, pending: deque) -> None:
         url = self.client.url_for(request.path, request.params())

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -127,17 +127,20 @@ def land_months(
     progress: Progress = NO_PROGRESS,
     concurrency: int | None = None,
     stats: FlowIngest | None = None,
+    fresh_since: datetime | None = None,
 ) -> FlowIngest:
     """Fetch what each month lacks in the landing zone (source api), or check that each month is
-    fully landed (replay). Never opens the warehouse."""
+    fully landed (replay). Never opens the warehouse. With refetch, responses fetched since
+    `fresh_since` (the run's start) are kept, so that a retried step resumes."""
     _check_source(source, client)
     stats = stats if stats is not None else FlowIngest(flow=flow)
     workers = concurrency or current_settings().census_max_concurrency
     for month in months:
         if source == "api":
             land_month(
-                client, store, flow, month, levels, refetch=refetch, progress=progress, stats=stats, concurrency=workers
-            )
+                client, store, flow, month, levels, refetch=refetch, progress=progress, stats=stats,
+                concurrency=workers, fresh_since=fresh_since,
+            )  # fmt: skip
         else:
             entries_to_load(store, flow, month, levels)  # a month not fully landed fails here, not in the load
             progress.update(steps_per_month(levels) - 1)

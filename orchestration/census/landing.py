@@ -11,7 +11,7 @@ parts) and no file: the month is its parts, and a replay reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from orchestration.census.plan import HS_LEVELS, CensusRequest, detail_requests, finest_level
@@ -44,6 +44,7 @@ class LandedEntry:
     split_into: list[str] = field(default_factory=list)  # the parts that answer it, when split
     note: str = ""  # why it was split
     seconds: float | None = None  # how long the server took to answer (for `trade-warehouse plan`)
+    confirmed_at: str | None = None  # the same answer received again (a refetch); fetched_at stands
 
 
 def _entry(request: CensusRequest, **fields) -> LandedEntry:
@@ -91,7 +92,11 @@ class LandingStore(ContentStore):
         manifest = folder / MANIFEST
         previous = self._previous(manifest, LandedEntry, "request_id", request.request_id)
         if previous and (previous.status, previous.sha256) == (status, digest):
-            return previous  # the same answer again: nothing new to record, the first vintage stands
+            # the same answer again: the first vintage stands, and a refetch that is resumed knows
+            # that this one was asked already
+            confirmed = replace(previous, confirmed_at=fetched_at or utc_now())
+            self._remember(manifest, "request_id", confirmed)
+            return confirmed
         entry = _entry(
             request,
             url=url,

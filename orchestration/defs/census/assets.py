@@ -4,7 +4,7 @@ raw.census_{exports,imports} (pool `warehouse`). The landing step retries on its
 from what is landed, and never holds the warehouse; a load never waits on the network. A backfill
 is one run per month, so a month that fails holds up no other."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import dagster as dg
 from pydantic import Field
@@ -147,11 +147,15 @@ def census_landing(
     the landing is checked complete (replay)."""
     months = _months(context)
     client = census.client() if config.source == "api" else None
+    # a retry of this step resumes a refetch: what this run fetched already is not asked again
+    run = context.instance.get_run_record_by_id(context.run_id)
+    created = run.create_timestamp if run is not None else None
+    fresh_since = created.replace(tzinfo=created.tzinfo or UTC) if created else None
     for flow in FLOWS:
         try:
             stats = land_months(
                 flow, months, source=config.source, levels=parse_levels(config.levels), store=landing.store(),
-                client=client, refetch=config.refetch, progress=progress.reporter(),
+                client=client, refetch=config.refetch, progress=progress.reporter(), fresh_since=fresh_since,
             )  # fmt: skip
         except PERMANENT as error:
             # Trying again cannot help (a bad key, a rejected query, a month not out yet): fail now.
