@@ -1,19 +1,23 @@
-"""The Census monthly bulk files (issue 15): the fixed-width layout of the imports detail member
-(`IMP_DETL.TXT` in `IMDB<YY><MM>.ZIP`) and the DuckDB query that reads it, with no Python loop
-over rows.
+"""The Census monthly bulk files (`IMDB<YY><MM>.ZIP`, `EXDB<YY><MM>.ZIP`): the fixed-width layout
+of each member we read and the DuckDB query that cuts its lines, with no Python loop over rows.
 
-Layout (Census's own `IMP_DETL.lay`): eight key fields, then 22 measures of 15 characters for
-the month, then the same 22 for the year to date. Each monthly file is a year-to-date union: a
-cell that traded earlier in the year is still there with every monthly measure 0. Only the
-monthly measures are read, and only lines with one of them non-zero are kept; year-to-date
-fields are never read, so they can never be added across months.
+Every member has the same shape: some key fields, then N measures of 15 characters for the month,
+then the same N for the year to date. Each monthly detail file is a year-to-date union: a cell
+that traded earlier in the year is still there with every monthly measure 0. Only the monthly
+measures are read, and only lines with one of them non-zero are kept; year-to-date fields are
+never read, so they can never be added across months.
+
+Imports layouts are Census's own (`Documentation/*.lay` in the ZIPs); exports layouts come from
+three readers that agree (../shared/fixtures/census_bulk/layouts.csv). EXP_CTY is the exception:
+no reader of it was found, so its layout is assumed by analogy with IMP_CTY and EXP_COMM and is
+only used when its lines have exactly the assumed width (`Layout.confirmed` is False).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-IMPORT_DETAIL_WIDTH = 688  # characters a line, before CRLF (the last field ends there)
+MEASURE_WIDTH = 15
 
 
 @dataclass(frozen=True)
@@ -24,58 +28,127 @@ class Field:
     numeric: bool
 
 
-_KEYS = (
-    ("commodity", 10),  # HTS10
-    ("cty_code", 4),  # Schedule C country of origin
-    ("cty_subco", 2),  # special program claimed ('00' none)
-    ("dist_entry", 2),  # Schedule D district of entry
-    ("dist_unlad", 2),  # district of unlading
-    ("rate_prov", 2),  # rate provision (duty-free, dutiable, Chapter 99 ...)
-    ("year", 4),
-    ("month", 2),
-)
-_MEASURES = (
-    "cards", "con_qy1", "con_qy2", "con_val", "dut_val", "cal_dut", "con_cha", "con_cif", "gen_qy1", "gen_qy2",
-    "gen_val", "gen_cha", "gen_cif", "air_val", "air_wgt", "air_cha", "ves_val", "ves_wgt", "ves_cha", "cnt_val",
-    "cnt_wgt", "cnt_cha",
-)  # fmt: skip
-_MEASURE_WIDTH = 15
-_MONTH_MEASURES_START = 29  # the year-to-date copies start at 359
+@dataclass(frozen=True)
+class Layout:
+    member: str  # the member's name without extension, upper case (names change case by month)
+    fields: tuple[Field, ...]  # the keys, then the month's measures (named <measure>_mo)
+    width: int  # characters a line before CRLF: keys + month measures + year-to-date measures
+    confirmed: bool = True
+
+    @property
+    def keys(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if not f.numeric)
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.numeric)
 
 
-def _import_detail_fields() -> tuple[Field, ...]:
+def _layout(member: str, keys: tuple[tuple[str, int], ...], measures: str, *, confirmed: bool = True) -> Layout:
     fields, start = [], 1
-    for name, length in _KEYS:
+    for name, length in keys:
         fields.append(Field(name, start, length, numeric=False))
         start += length
-    if start != _MONTH_MEASURES_START:  # the layout table above is wrong
-        raise ValueError(f"IMP_DETL keys end at {start - 1}, not {_MONTH_MEASURES_START - 1}")
-    for name in _MEASURES:
-        fields.append(Field(f"{name}_mo", start, _MEASURE_WIDTH, numeric=True))
-        start += _MEASURE_WIDTH
-    return tuple(fields)
+    names = measures.split()
+    for name in names:
+        fields.append(Field(f"{name}_mo", start, MEASURE_WIDTH, numeric=True))
+        start += MEASURE_WIDTH
+    return Layout(member, tuple(fields), start - 1 + len(names) * MEASURE_WIDTH, confirmed)
 
 
-IMPORT_DETAIL = _import_detail_fields()
+_IMPORT_MEASURES = (
+    "cards con_qy1 con_qy2 con_val dut_val cal_dut con_cha con_cif gen_qy1 gen_qy2 gen_val gen_cha gen_cif "
+    "air_val air_wgt air_cha ves_val ves_wgt ves_cha cnt_val cnt_wgt cnt_cha"
+)
+_EXPORT_MEASURES = "cards qty_1 qty_2 all_val air_val air_wgt ves_val ves_wgt cnt_val cnt_wgt"
+_PERIOD = (("year", 4), ("month", 2))
 
-# One VARCHAR column per line, nothing interpreted: the fields are cut by position below.
+IMPORT_DETAIL = _layout(
+    "IMP_DETL",
+    (
+        ("commodity", 10),  # HTS10
+        ("cty_code", 4),  # Schedule C country of origin
+        ("cty_subco", 2),  # special program claimed ('00' none)
+        ("dist_entry", 2),  # Schedule D district of entry
+        ("dist_unlad", 2),  # district of unlading
+        ("rate_prov", 2),  # rate provision (duty-free, dutiable, Chapter 99 ...)
+        *_PERIOD,
+    ),
+    _IMPORT_MEASURES,
+)
+IMPORT_COMMODITIES = _layout(
+    "IMP_COMM",
+    (("commodity", 10), ("comm_desc", 50), ("unit_qy1", 3), ("unit_qy2", 3), *_PERIOD),
+    _IMPORT_MEASURES,
+)
+# no quantities by country or district
+_IMPORT_VALUES = (
+    "cards con_val dut_val cal_dut con_cha con_cif gen_val gen_cha gen_cif air_val air_wgt air_cha "
+    "ves_val ves_wgt ves_cha cnt_val cnt_wgt cnt_cha"
+)
+IMPORT_COUNTRIES = _layout("IMP_CTY", (("cty_code", 4), ("cty_name", 30), *_PERIOD), _IMPORT_VALUES)
+IMPORT_DISTRICTS = _layout("IMP_DE", (("dist_entry", 2), ("dist_name", 30), *_PERIOD), _IMPORT_VALUES)
+EXPORT_DETAIL = _layout(
+    "EXP_DETL",
+    (("df", 1), ("commodity", 10), ("cty_code", 4), ("district", 2), *_PERIOD),  # df 1 domestic, 2 foreign
+    _EXPORT_MEASURES,
+)
+EXPORT_COMMODITIES = _layout(
+    "EXP_COMM",
+    (("df", 1), ("commodity", 10), ("comm_desc", 50), ("unit_qy1", 3), ("unit_qy2", 3), *_PERIOD),
+    _EXPORT_MEASURES,
+)
+EXPORT_COUNTRIES = _layout(
+    "EXP_CTY",
+    (("df", 1), ("cty_code", 4), ("cty_name", 30), *_PERIOD),
+    "cards all_val air_val air_wgt ves_val ves_wgt cnt_val cnt_wgt",
+    confirmed=False,
+)
+
+LAYOUTS = {
+    layout.member: layout
+    for layout in (
+        IMPORT_DETAIL, IMPORT_COMMODITIES, IMPORT_COUNTRIES, IMPORT_DISTRICTS,
+        EXPORT_DETAIL, EXPORT_COMMODITIES, EXPORT_COUNTRIES,
+    )
+}  # fmt: skip
+# The members each flow's ZIP must hold (detail, by commodity, by country), by flow.
+MEMBERS = {
+    "imports": (IMPORT_DETAIL, IMPORT_COMMODITIES, IMPORT_COUNTRIES),
+    "exports": (EXPORT_DETAIL, EXPORT_COMMODITIES, EXPORT_COUNTRIES),
+}
+# Census's estimates for shipments below the filing threshold: kept, and flagged.
+LOW_VALUE_COMMODITIES = {
+    "imports": ("9999950000",),
+    "exports": ("9880002000", "9880004000", "9809005000"),
+}
+
+# One VARCHAR column per line, nothing interpreted: the fields are cut by position.
 _LINES = (
-    "read_csv($path, columns = {'line': 'VARCHAR'}, header = false, delim = '\\x01', quote = '', "
+    "read_csv({path}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x01', quote = '', "
     "escape = '', auto_detect = false, encoding = 'latin-1')"
 )
 
 
-def import_detail_sql(*, only_active: bool = True) -> str:
-    """The query over `$path` (an IMP_DETL member) giving one typed row per line: keys as text,
-    monthly measures as BIGINT. With only_active, lines whose monthly measures are all 0 (cells
-    that traded only in earlier months of the year) are left out."""
-    cells = [
-        f"cast(trim(substr(line, {f.start}, {f.length})) as bigint) as {f.name}"
-        if f.numeric
-        else f"substr(line, {f.start}, {f.length}) as {f.name}"
-        for f in IMPORT_DETAIL
-    ]
-    measures = [f.name for f in IMPORT_DETAIL if f.numeric]
-    where = f"\nwhere {' or '.join(f'{name} <> 0' for name in measures)}" if only_active else ""
+def lines_sql(path: str = "$path") -> str:
+    """The member's lines as one VARCHAR column `line` (also the benchmark's floor)."""
+    return _LINES.format(path=path)
+
+
+def member_sql(layout: Layout, *, only_active: bool = True, path: str = "$path") -> str:
+    """The query over `path` (one member) giving one typed row per line: keys as text (trailing
+    spaces of names and units trimmed), monthly measures as BIGINT. With only_active, lines whose monthly
+    measures are all 0 (cells that traded only in earlier months of the year) are left out."""
+    cells = []
+    for f in layout.fields:
+        cut = f"substr(line, {f.start}, {f.length})"
+        if f.numeric:
+            cells.append(f"cast(trim({cut}) as bigint) as {f.name}")
+        elif f.name.endswith(("_desc", "_name")) or f.name.startswith("unit_"):
+            cells.append(f"rtrim({cut}) as {f.name}")
+        else:
+            cells.append(f"{cut} as {f.name}")
+    where = f"\nwhere {' or '.join(f'{name} <> 0' for name in layout.measures)}" if only_active else ""
     cut = ",\n        ".join(cells)
-    return f"select * from (\n    select\n        {cut}\n    from {_LINES}\n){where}"
+    return f"select * from (\n    select\n        {cut}\n    from {lines_sql(path)}\n){where}"
+
