@@ -151,4 +151,3 @@ def member_sql(layout: Layout, *, only_active: bool = True, path: str = "$path")
     where = f"\nwhere {' or '.join(f'{name} <> 0' for name in layout.measures)}" if only_active else ""
     cut = ",\n        ".join(cells)
     return f"select * from (\n    select\n        {cut}\n    from {lines_sql(path)}\n){where}"
-
