@@ -117,6 +117,21 @@ MEMBERS = {
     "imports": (IMPORT_DETAIL, IMPORT_COMMODITIES, IMPORT_COUNTRIES),
     "exports": (EXPORT_DETAIL, EXPORT_COMMODITIES, EXPORT_COUNTRIES),
 }
+FLOW_WORD = {"imports": "import", "exports": "export"}
+_TABLE_OF = {"DETL": "", "COMM": "_commodities", "CTY": "_countries", "DE": "_districts"}
+
+
+def members(flow: str) -> tuple[Layout, ...]:
+    """Every member of a flow's ZIP that is loaded: the three above, and the imports districts."""
+    return (*MEMBERS[flow], IMPORT_DISTRICTS) if flow == "imports" else MEMBERS[flow]
+
+
+def bulk_table(flow: str, layout: Layout) -> str:
+    """The raw table of a member: census_bulk_imports (the detail), census_bulk_import_commodities, ..."""
+    suffix = _TABLE_OF[layout.member.split("_", 1)[1]]
+    return f"census_bulk_{flow}" if not suffix else f"census_bulk_{FLOW_WORD[flow]}{suffix}"
+
+
 # Census's estimates for shipments below the filing threshold: kept, and flagged.
 LOW_VALUE_COMMODITIES = {
     "imports": ("9999950000",),

@@ -64,7 +64,12 @@ class _SplitRetry(_Retry):
 
 
 def retrying_session(
-    max_retries: int, backoff_factor: float, *, statuses=RETRY_STATUSES, retry_timeouts: bool = True
+    max_retries: int,
+    backoff_factor: float,
+    *,
+    statuses=RETRY_STATUSES,
+    retry_timeouts: bool = True,
+    methods: tuple[str, ...] = ("GET",),
 ) -> requests.Session:
     retry = (_Retry if retry_timeouts else _SplitRetry)(
         total=max_retries,
@@ -74,7 +79,7 @@ def retrying_session(
         other=0,
         redirect=0,
         status_forcelist=statuses,
-        allowed_methods=frozenset({"GET"}),
+        allowed_methods=frozenset(methods),
         backoff_factor=backoff_factor,
         backoff_max=120,
         respect_retry_after_header=True,

@@ -1,0 +1,243 @@
+"""Load one landed bulk ZIP as a vintage of its month, in one transaction:
+
+1. each member is streamed out of the ZIP and read by DuckDB (bulk.member_sql): the detail at its
+   full grain into `raw.census_bulk_<flow>`, the control files beside it;
+2. the detail must add up exactly to the control files, by commodity and by country, and to the
+   API's cells when the month's latest vintage came from the API;
+3. the month's cells at the API's grain (HS10 x country, the world, all-commodity totals) go into
+   `raw.census_<flow>` under the ZIP's landed file, and the vintage is recorded with source
+   `census_bulk`: staging's "latest vintage" rule then covers API and bulk months alike.
+
+A mismatch fails the month with one line and nothing of it is kept.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.census.bulk import FLOW_WORD, LOW_VALUE_COMMODITIES, MEMBERS, Layout, bulk_table, member_sql, members
+from orchestration.census.bulk_files import BulkEntry, BulkStore
+from orchestration.census.bulk_reconcile import compare_with_api, reconcile_with_controls
+from orchestration.census.load import ensure_raw_schema
+from orchestration.census.vintages import latest_files, record_vintage
+from orchestration.core.errors import LandingError, ParseError
+from orchestration.store.duckdb import transaction
+
+SOURCE = "census_bulk"
+_META = "_landed_file VARCHAR NOT NULL, _vintage TIMESTAMP NOT NULL, _loaded_at TIMESTAMP NOT NULL"
+
+
+def ensure_bulk_schema(con) -> None:
+    ensure_raw_schema(con)
+    for flow in MEMBERS:
+        for layout in members(flow):
+            columns = ["period DATE NOT NULL"]
+            columns += [f"{f.name} VARCHAR" for f in layout.keys if f.name not in ("year", "month")]
+            columns += [f"{name} BIGINT" for name in layout.measures]
+            if layout is MEMBERS[flow][0]:
+                columns.append("is_low_value_estimate BOOLEAN NOT NULL")
+            con.execute(f"create table if not exists raw.{bulk_table(flow, layout)} ({', '.join(columns)}, {_META})")
+
+
+@dataclass
+class BulkLoad:
+    flow: str
+    month: str
+    file: str
+    rows: dict[str, int] = field(default_factory=dict)  # raw table -> rows loaded
+    vintage: int | None = None
+    unchanged: bool = False  # the ZIP is the month's latest vintage already
+    compared_with_api: int = 0  # API cells the detail was checked against
+    notes: list[str] = field(default_factory=list)
+
+
+def extract_members(archive_path: Path, flow: str, into: Path) -> dict[str, Path]:
+    """Each member we read, streamed out of the ZIP into `into` (names matched whatever their case:
+    `IMP_DETL.txt` one month, `IMP_DETL.TXT` the next). A missing required member fails."""
+    wanted = {layout.member: layout for layout in members(flow)}
+    found: dict[str, Path] = {}
+    try:
+        with zipfile.ZipFile(archive_path) as archive:
+            for info in archive.infolist():
+                stem = Path(info.filename).name.upper().rsplit(".", 1)[0]
+                if stem in wanted and not info.is_dir() and "/" not in info.filename.strip("/"):
+                    target = into / f"{stem}.TXT"
+                    with archive.open(info) as source, open(target, "wb") as out:
+                        shutil.copyfileobj(source, out, 1 << 20)
+                    found[stem] = target
+            names = [info.filename for info in archive.infolist()]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise LandingError(
+            f"{archive_path.name} cannot be read as a ZIP archive ({error}); download it again"
+        ) from None
+    required = [layout.member for layout in MEMBERS[flow][:2]]
+    missing = [member for member in required if member not in found]
+    if missing:
+        raise LandingError(f"{archive_path.name} has no {' or '.join(missing)} member (it holds {', '.join(names)})")
+    return found
+
+
+def _line_width(con, path: Path) -> int | None:
+    return con.execute(
+        "select max(length(line)) from read_csv($path, columns = {'line': 'VARCHAR'}, header = false, "
+        "delim = '\\x01', quote = '', escape = '', auto_detect = false, encoding = 'latin-1') "
+        "using sample 1000 rows",
+        {"path": str(path)},
+    ).fetchone()[0]
+
+
+def _insert_member(con, flow: str, month: str, layout: Layout, path: Path, parameters: dict) -> int:
+    keys = [f.name for f in layout.keys if f.name not in ("year", "month")]
+    low_value = ""
+    if layout is MEMBERS[flow][0]:
+        codes = ", ".join(f"'{code}'" for code in LOW_VALUE_COMMODITIES[flow])  # our own constants
+        low_value = f", commodity in ({codes})"
+    # a line of another month makes period NULL, which the NOT NULL column refuses
+    sql = f"""
+        insert into raw.{bulk_table(flow, layout)}
+        select case when year = $year and month = $mm then $period end, {", ".join(keys)},
+            {", ".join(layout.measures)}{low_value}, $file, $vintage, $loaded_at
+        from ({member_sql(layout, path="$path")})"""
+    try:
+        return con.execute(sql, {**parameters, "path": str(path)}).fetchone()[0]
+    except duckdb.ConstraintException:
+        raise ParseError(
+            f"{flow} {month}: {layout.member} holds lines of another month than the file's name says"
+        ) from None
+    except (duckdb.ConversionException, duckdb.InvalidInputException) as error:
+        raise ParseError(
+            f"{flow} {month}: {layout.member} has a line that does not fit Census's layout "
+            f"({str(error).splitlines()[0][:160]})"
+        ) from None
+
+
+def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | None = None) -> BulkLoad:
+    """Make the landed ZIP the month's latest vintage (see the module's description)."""
+    flow, month = entry.flow, entry.month
+    period = date.fromisoformat(f"{month}-01")
+    load = BulkLoad(flow, month, entry.file)
+    ensure_bulk_schema(con)
+    vintage, current = latest_files(con, flow, period)
+    if current == [entry.file]:
+        load.unchanged = True
+        return load
+    archive = store.path(entry)
+    scratch = scratch or store.folder
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".extract-", dir=scratch) as folder:
+        extracted = extract_members(archive, flow, Path(folder))
+        fetched = datetime.fromisoformat(entry.fetched_at).astimezone(UTC).replace(tzinfo=None)
+        parameters = {
+            "year": month[:4], "mm": month[5:], "period": period, "file": entry.file,
+            "vintage": fetched, "loaded_at": datetime.now(UTC).replace(tzinfo=None),
+        }  # fmt: skip
+        with transaction(con):
+            already = con.execute(
+                f"select count(*) from raw.census_bulk_{flow} where period = $period and _landed_file = $file",
+                {"period": period, "file": entry.file},
+            ).fetchone()[0]
+            for layout in members(flow):
+                path = extracted.get(layout.member)
+                if path is None or already:
+                    continue
+                if not layout.confirmed and _line_width(con, path) != layout.width:
+                    load.notes.append(f"{layout.member} left out: its lines are not {layout.width} characters wide")
+                    continue
+                load.rows[bulk_table(flow, layout)] = _insert_member(con, flow, month, layout, path, parameters)
+            reconcile_with_controls(con, flow, month, period, entry.file)
+            if not already:
+                _insert_api_grain(con, flow, period, entry.file, fetched)
+            api_files = _api_vintage(con, flow, period)
+            if api_files:
+                load.compared_with_api = compare_with_api(con, flow, month, period, entry.file, api_files)
+            record_vintage(con, flow, period, vintage + 1, [entry.file], fetched, 1, SOURCE)
+    load.vintage = vintage + 1
+    return load
+
+
+def _api_vintage(con, flow: str, period: date) -> list[str] | None:
+    """The files of the month's latest vintage when it came from the API."""
+    from orchestration.census.rules import latest_files_sql
+
+    row = con.execute(
+        f"""select l.files from ({latest_files_sql(flow)}) as l
+        join raw.census_{flow}_vintages as v using (period, vintage)
+        where l.period = $period and v.source <> $bulk""",
+        {"period": period, "bulk": SOURCE},
+    ).fetchone()
+    return row[0] if row else None
+
+
+_GRAIN = {
+    # raw.census_<flow> column <- bulk detail measure
+    "imports": {
+        "gen_val_mo": "gen_val_mo", "con_val_mo": "con_val_mo", "dut_val_mo": "dut_val_mo",
+        "cal_dut_mo": "cal_dut_mo", "gen_cif_mo": "gen_cif_mo", "ves_val_mo": "ves_val_mo",
+        "air_val_mo": "air_val_mo", "gen_qy1_mo": "gen_qy1_mo",
+    },
+    "exports": {"all_val_mo": "all_val_mo", "ves_val_mo": "ves_val_mo", "air_val_mo": "air_val_mo",
+                "qty_1_mo": "qty_1_mo"},
+}  # fmt: skip
+
+
+def _insert_api_grain(con, flow: str, period: date, file: str, vintage: datetime) -> None:
+    """HS10 x country, HS10 x world, and the all-commodity totals of each country and the world,
+    summed over districts, rate provisions, program subcodes and domestic/foreign."""
+    measures = _GRAIN[flow]
+    quantity = "gen_qy1_mo" if flow == "imports" else "qty_1_mo"
+    commodity = "i_commodity" if flow == "imports" else "e_commodity"
+    word = FLOW_WORD[flow]
+    sums = ",\n            ".join(f"cast(sum(d.{source}) as bigint) as {target}" for target, source in measures.items())
+    columns = ", ".join(measures)
+    con.execute(
+        f"""
+        insert into raw.census_{flow} (period, comm_lvl, cty_code, cty_name, summary_lvl, {commodity}, {columns},
+            {quantity}_flag, unit_qy1, _source, _landed_file, _vintage, _loaded_at)
+        with cells as (
+            select d.commodity, d.cty_code, {sums}
+            from raw.census_bulk_{flow} as d
+            where d.period = $period and d._landed_file = $file
+            group by grouping sets ((d.commodity, d.cty_code), (d.commodity), (d.cty_code), ())
+        ),
+        names as (
+            select cty_code, any_value(cty_name) as cty_name from raw.census_bulk_{word}_countries
+            where period = $period and _landed_file = $file group by 1
+        ),
+        known_names as (
+            select cty_code, arg_max(cty_name, period) as cty_name
+            from (select cty_code, cty_name, period from raw.census_exports
+                  union all select cty_code, cty_name, period from raw.census_imports)
+            where cty_code <> '-' group by 1
+        ),
+        units as (
+            select commodity, any_value(unit_qy1) as unit_qy1 from raw.census_bulk_{word}_commodities
+            where period = $period and _landed_file = $file group by 1
+        )
+        select $period, case when c.commodity is null then '-' else 'HS10' end, coalesce(c.cty_code, '-'),
+            case when c.cty_code is null then 'TOTAL FOR ALL COUNTRIES' else coalesce(n.cty_name, k.cty_name) end,
+            'DET', coalesce(c.commodity, '-'), {", ".join(f"c.{name}" for name in measures if name != quantity)},
+            case when c.commodity is not null then c.{quantity} end, null, u.unit_qy1,
+            $source, $file, $vintage, now()::timestamp
+        from cells as c
+        left join names as n on n.cty_code = c.cty_code
+        left join known_names as k on k.cty_code = c.cty_code
+        left join units as u on u.commodity = c.commodity
+        """,
+        {"period": period, "file": file, "source": SOURCE, "vintage": vintage},
+    )
+    con.execute(
+        f"""
+        insert into raw.census_{flow}_commodity_names
+            (period, comm_lvl, commodity, description, _source, _landed_file, _vintage, _loaded_at)
+        select $period, 'HS10', commodity, any_value(comm_desc), $source, $file, any_value(_vintage), now()::timestamp
+        from raw.census_bulk_{word}_commodities where period = $period and _landed_file = $file group by commodity
+        """,
+        {"period": period, "file": file, "source": SOURCE},
+    )
