@@ -211,9 +211,7 @@ def sample_bulk_zip(flow: str, month: str, *, revision: int = 0, **options) -> b
 
     year, number = (int(part) for part in month.split("-"))
     rows = month_rows(flow, date(year, number, 1), revision)
-    earlier = [
-        detail_cells(flow, f"{year}-{m:02d}", month_rows(flow, date(year, m, 1))) for m in range(1, number)
-    ]
+    earlier = [detail_cells(flow, f"{year}-{m:02d}", month_rows(flow, date(year, m, 1))) for m in range(1, number)]
     commodity = COMMODITY_VAR[flow]
     defaults = {
         "names": {row["CTY_CODE"]: row["CTY_NAME"] for row in rows},
