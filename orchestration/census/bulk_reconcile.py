@@ -93,10 +93,11 @@ def compare_with_api(con, flow: str, month: str, period: date, file: str, api_fi
     commodity = COMMODITY_VAR[flow].lower()
     measures = tuple(m.lower() for m in MEASURES[flow])
     parameters = {"period": period, "file": file, "files": api_files}
+    api_only = {"period": period, "files": api_files}
     has_hs10 = con.execute(
         f"""select count(*) > 0 from raw.census_{flow} where period = $period and comm_lvl = 'HS10'
         and _landed_file in (select unnest($files::varchar[]))""",
-        parameters,
+        api_only,
     ).fetchone()[0]
     levels = "('HS10', '-')" if has_hs10 else "('-')"
     cells = ", ".join(measures)
@@ -109,7 +110,7 @@ def compare_with_api(con, flow: str, month: str, period: date, file: str, api_fi
 
     api = side("_landed_file in (select unnest($files::varchar[]))")
     bulk = side("_landed_file = $file")
-    compared = con.execute(f"select count(*) from ({api})", parameters).fetchone()[0]
+    compared = con.execute(f"select count(*) from ({api})", {"period": period, "files": api_files}).fetchone()[0]
     _check(
         con,
         _difference_sql(bulk, api, ["comm_lvl", "cty_code", commodity], measures),
