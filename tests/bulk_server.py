@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
 
-from tests.census_server import QuietServer
+from census_server import QuietServer
 
 OUTAGE_PAGE = (
     b"<!DOCTYPE html><html><head><title>Census.gov | Site Maintenance</title></head><body>"

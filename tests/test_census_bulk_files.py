@@ -11,7 +11,7 @@ import pytest
 from orchestration.census.bulk_files import BulkFileClient, BulkFileError, BulkStore, land_zip
 from orchestration.core.errors import InputError
 from orchestration.devdata.bulk_files import sample_bulk_zip
-from tests.bulk_server import BulkServer
+from bulk_server import BulkServer
 
 MONTH = "2017-01"
 PATH = "2017/Merch/im_m/IMDB1701.ZIP"

@@ -46,6 +46,18 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("--refetch", action="store_true", help="fetch again even where a month is already landed")
     refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    backfill = commands.add_parser(
+        "backfill", help="load history: the Census monthly bulk files (fast), or the API month by month"
+    )
+    backfill.add_argument("--source", choices=("bulk", "api"), required=True,
+                          help="bulk: one ZIP per month and flow, the API where a month has none; api: as refresh")  # fmt: skip
+    backfill.add_argument("--start", required=True, metavar="YYYY-MM", help="first month")
+    backfill.add_argument("--end", required=True, metavar="YYYY-MM", help="last month (included)")
+    backfill.add_argument("--from-dir", type=Path, metavar="DIR",
+                          help="bulk: take IMDB/EXDB ZIPs from this folder instead of CENSUS_BULK_BASE_URL")  # fmt: skip
+    backfill.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help=LEVELS_HELP + " (API months only)")
+    backfill.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     plan = commands.add_parser("plan", help="the Census requests a refresh would make, what is landed, how long")
     plan.add_argument("--start", required=True, metavar="YYYY-MM", help="first month")
     plan.add_argument("--end", required=True, metavar="YYYY-MM", help="last month (included)")
@@ -145,6 +157,26 @@ def cmd_refresh(args: argparse.Namespace) -> None:
     with writer_lock(current_settings().warehouse_path):
         refresh(
             RefreshRequest(months=months, source=args.source, levels=levels, refetch=args.refetch),
+            show_progress=not args.no_progress,
+        )
+    with _connect_read_only(current_settings()) as con:
+        print(refresh_summary(con, months))
+
+
+def cmd_backfill(args: argparse.Namespace) -> None:
+    from orchestration.app.runner import RefreshRequest, refresh
+    from orchestration.publish.text import refresh_summary
+
+    months = validate_range(args.start, args.end)
+    levels = parse_levels(args.levels)
+    if args.from_dir is not None and args.source != "bulk":
+        raise InputError("--from-dir goes with --source bulk")
+    if args.from_dir is not None and not args.from_dir.is_dir():
+        raise InputError(f"--from-dir {args.from_dir}: no such folder")
+    from_dir = args.from_dir.expanduser().resolve() if args.from_dir else None
+    with writer_lock(current_settings().warehouse_path):
+        refresh(
+            RefreshRequest(months=months, source=args.source, levels=levels, bulk_dir=from_dir),
             show_progress=not args.no_progress,
         )
     with _connect_read_only(current_settings()) as con:
@@ -315,6 +347,7 @@ def cmd_sql(args: argparse.Namespace) -> None:
 
 COMMANDS = {
     "refresh": cmd_refresh,
+    "backfill": cmd_backfill,
     "plan": cmd_plan,
     "doctor": cmd_doctor,
     "demo": cmd_demo,
@@ -327,7 +360,7 @@ COMMANDS = {
 
 
 # Commands that write: a first SIGINT/SIGTERM stops them at the next safe point.
-STOPPABLE = {"refresh", "demo", "tariffs", "publish"}
+STOPPABLE = {"refresh", "backfill", "demo", "tariffs", "publish"}
 # The terminal's stderr as it was before Dagster's compute-log capture redirected fd 2 (through a
 # child process that an abort kills): what the signal handler says must reach the user.
 _terminal = {"fd": 2}

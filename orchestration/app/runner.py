@@ -67,6 +67,7 @@ class RefreshRequest:
     refetch: bool = False
     landing_dir: Path | None = None
     warehouse_path: Path | None = None
+    bulk_dir: Path | None = None  # source bulk: the ZIPs from this folder, not the downloads site
 
 
 def _instance() -> dg.DagsterInstance:
@@ -183,12 +184,15 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> RefreshRu
         require_key(current_settings().census_api_key)  # before a run starts: one line, no run to fail
     resources = _resources(request.warehouse_path, request.landing_dir)
     run_request = refresh_run_request(
-        request.months[0], request.months[-1], source=request.source, levels=request.levels, refetch=request.refetch
-    )
+        request.months[0], request.months[-1], source=request.source, levels=request.levels,
+        refetch=request.refetch, bulk_dir=str(request.bulk_dir or ""),
+    )  # fmt: skip
     selection = refresh_selection(
         job_definition(census_monthly_job.name, resources), resources["warehouse"].resolved_path()
     )
-    total = len(request.months) * len(FLOWS) * steps_per_month(request.levels)
+    # a bulk month is two steps per flow (its ZIP, its load); a month from the API one per request
+    per_month = 2 if request.source == "bulk" else steps_per_month(request.levels)
+    total = len(request.months) * len(FLOWS) * per_month
     with tqdm(total=total, desc="refresh", unit="step", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
         result = _run(census_monthly_job.name, resources=resources, request=run_request, asset_selection=selection)

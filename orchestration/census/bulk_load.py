@@ -13,6 +13,7 @@ A mismatch fails the month with one line and nothing of it is kept.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import zipfile
@@ -124,14 +125,16 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
     period = date.fromisoformat(f"{month}-01")
     load = BulkLoad(flow, month, entry.file)
     ensure_bulk_schema(con)
-    vintage, current = latest_files(con, flow, period)
-    if current == [entry.file]:
+    vintage, _ = latest_files(con, flow, period)
+    if _loaded_before(con, flow, period, entry.file):
+        # a ZIP loaded once is a vintage already: loading it again adds nothing (nor does it make
+        # an older print the latest over a newer API pull)
         load.unchanged = True
         return load
     archive = store.path(entry)
     scratch = scratch or store.folder
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".extract-", dir=scratch) as folder:
+    _remove_stale_extracts(scratch)
+    with tempfile.TemporaryDirectory(prefix=f".extract-{os.getpid()}-", dir=scratch) as folder:
         extracted = extract_members(archive, flow, Path(folder))
         fetched = datetime.fromisoformat(entry.fetched_at).astimezone(UTC).replace(tzinfo=None)
         parameters = {
@@ -139,27 +142,50 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
             "vintage": fetched, "loaded_at": datetime.now(UTC).replace(tzinfo=None),
         }  # fmt: skip
         with transaction(con):
-            already = con.execute(
-                f"select count(*) from raw.census_bulk_{flow} where period = $period and _landed_file = $file",
-                {"period": period, "file": entry.file},
-            ).fetchone()[0]
             for layout in members(flow):
                 path = extracted.get(layout.member)
-                if path is None or already:
+                if path is None:
                     continue
                 if not layout.confirmed and _line_width(con, path) != layout.width:
                     load.notes.append(f"{layout.member} left out: its lines are not {layout.width} characters wide")
                     continue
                 load.rows[bulk_table(flow, layout)] = _insert_member(con, flow, month, layout, path, parameters)
             reconcile_with_controls(con, flow, month, period, entry.file)
-            if not already:
-                _insert_api_grain(con, flow, period, entry.file, fetched)
+            _insert_api_grain(con, flow, period, entry.file, fetched)
             api_files = _api_vintage(con, flow, period)
             if api_files:
                 load.compared_with_api = compare_with_api(con, flow, month, period, entry.file, api_files)
             record_vintage(con, flow, period, vintage + 1, [entry.file], fetched, 1, SOURCE)
     load.vintage = vintage + 1
     return load
+
+
+def _loaded_before(con, flow: str, period: date, file: str) -> bool:
+    return bool(
+        con.execute(
+            f"select count(*) from raw.census_{flow}_vintages where period = $period and list_contains(files, $file)",
+            {"period": period, "file": file},
+        ).fetchone()[0]
+    )
+
+
+def _remove_stale_extracts(scratch: Path) -> None:
+    """Members unzipped by a load that was killed (kill -9 leaves them: up to ~2.4 GB each)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    for folder in scratch.glob(".extract-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _api_vintage(con, flow: str, period: date) -> list[str] | None:

@@ -14,6 +14,7 @@ from orchestration.core.errors import InputError
 
 DEFAULT_CENSUS_API_BASE_URL = "https://api.census.gov/data/timeseries/intltrade"
 DEFAULT_HTS_API_BASE_URL = "https://hts.usitc.gov/reststop"
+DEFAULT_CENSUS_BULK_BASE_URL = "https://www.census.gov/trade/downloads"
 
 
 def _number(env: Mapping[str, str], name: str, default: float, kind=float) -> float:
@@ -86,6 +87,7 @@ class Settings:
     hts_max_shrink: float = 0.10  # a tariff release losing more of its lines than this is refused
     census_max_concurrency: int = 4  # detail requests of one month in flight at once
     http_user_agent: str | None = None  # unset: one naming the project (core/http.py)
+    census_bulk_base_url: str = DEFAULT_CENSUS_BULK_BASE_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -116,6 +118,7 @@ class Settings:
             hts_max_shrink=_percent(env, "HTS_MAX_SHRINK_PCT", 10.0),
             census_max_concurrency=_at_least_one(env, "CENSUS_MAX_CONCURRENCY", 4),
             http_user_agent=(env.get("HTTP_USER_AGENT") or "").strip() or None,
+            census_bulk_base_url=(env.get("CENSUS_BULK_BASE_URL") or DEFAULT_CENSUS_BULK_BASE_URL).rstrip("/"),
         )
 
 

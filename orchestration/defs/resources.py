@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.census.bulk_files import BulkFileClient
 from orchestration.census.client import CensusClient, require_key
 from orchestration.census.fetch import NoProgress
 from orchestration.census.landing import LandingStore
@@ -91,6 +92,24 @@ class CensusApiResource(dg.ConfigurableResource):
         )
 
 
+class CensusBulkResource(dg.ConfigurableResource):
+    """The Census bulk files site (default: $CENSUS_BULK_BASE_URL or
+    https://www.census.gov/trade/downloads); no key is needed."""
+
+    base_url: str = ""
+    read_timeout: float = 120.0
+    max_retries: int = 5
+    backoff_factor: float = 2.0
+
+    def client(self) -> BulkFileClient:
+        return BulkFileClient(
+            self.base_url or current_settings().census_bulk_base_url,
+            timeout=self.read_timeout,
+            max_retries=self.max_retries,
+            backoff=self.backoff_factor,
+        )
+
+
 class HtsApiResource(dg.ConfigurableResource):
     """The USITC HTS REST service (default: $HTS_API_BASE_URL or https://hts.usitc.gov/reststop)."""
 
@@ -124,6 +143,7 @@ def default_resources() -> dict[str, object]:
         "serving": ServingResource(),
         "landing": LandingResource(),
         "census": CensusApiResource(),
+        "census_bulk": CensusBulkResource(),
         "hts": HtsApiResource(),
         "progress": ProgressResource(),
         "dbt": TradeDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -5,10 +5,13 @@ from what is landed, and never holds the warehouse; a load never waits on the ne
 is one run per month, so a month that fails holds up no other."""
 
 from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Literal
 
 import dagster as dg
 from pydantic import Field
 
+from orchestration.census.bulk_ingest import BulkIngest, land_bulk_months, load_bulk_months
 from orchestration.census.checks import latest_rows, run_raw_checks
 from orchestration.census.ingest import FlowIngest, land_months, load_months
 from orchestration.census.plan import DEFAULT_LEVELS, FLOWS, VALUE_VAR, parse_levels
@@ -27,7 +30,13 @@ from orchestration.core.periods import add_months, month_range
 from orchestration.core.stopping import StopRequested
 from orchestration.defs.census.checks import raw_check_specs, to_check_result
 from orchestration.defs.partitions import monthly_partitions
-from orchestration.defs.resources import CensusApiResource, LandingResource, ProgressResource, WarehouseResource
+from orchestration.defs.resources import (
+    CensusApiResource,
+    CensusBulkResource,
+    LandingResource,
+    ProgressResource,
+    WarehouseResource,
+)
 from orchestration.store.duckdb import connect
 
 # Census publishes a month about five weeks after it ends (FT-900): by the 10th of each month the
@@ -47,7 +56,14 @@ PERMANENT = (
 
 
 class CensusIngestConfig(dg.Config):
-    source: str = Field(default="api", description="api: fetch what is not landed yet; replay: landing only")
+    source: Literal["api", "replay", "bulk"] = Field(
+        default="api",
+        description=(
+            "api: fetch what is not landed yet; replay: landing only; bulk: the monthly bulk ZIPs, "
+            "falling back to the API for a month without one"
+        ),
+    )
+    bulk_dir: str = Field(default="", description="bulk: take the ZIPs from this folder instead of the site")
     levels: list[str] = Field(default=list(DEFAULT_LEVELS), description="HS levels of product detail")
     refetch: bool = Field(default=False, description="fetch again even where a month is already landed")
 
@@ -73,15 +89,31 @@ def _preview(warehouse: WarehouseResource, flow: str, table: str, month) -> str:
     return "\n".join(lines)
 
 
-def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseResource, months):
+def _materializations(context, flow, stats: FlowIngest | BulkIngest, warehouse: WarehouseResource, months):
     key = dg.AssetKey(["raw", f"census_{flow}"])
     table, names_table = f"census_{flow}", f"census_{flow}_commodity_names"
-    unknown = set().union(*(load.unknown_columns for load in stats.loads))
+    loads = list(stats.loads)
+    if isinstance(stats, BulkIngest):
+        api = stats.api or FlowIngest(flow=flow)
+        loads += api.loads
+        yield dg.MaterializeResult(
+            asset_key=dg.AssetKey(["raw", f"census_bulk_{flow}"]),
+            metadata={
+                "rows_added": stats.rows.get(f"census_bulk_{flow}", 0),
+                "dagster/table_name": f"warehouse.raw.census_bulk_{flow}",
+                "months_from_bulk_files": ", ".join(load.month for load in stats.loads) or "none",
+                "cells_checked_against_the_api": sum(load.compared_with_api for load in stats.loads),
+            },
+        )
+    responses_loaded = (
+        stats.responses_loaded if isinstance(stats, FlowIngest) else (stats.api or FlowIngest()).responses_loaded
+    )
+    unknown = set().union(*(getattr(load, "unknown_columns", set()) for load in loads))
     with connect(warehouse.resolved_path(), read_only=True) as con:
         outcomes = run_raw_checks(con, flow, months, unknown)
     if unknown:
         context.log.warning(f"{flow}: Census sent columns we do not store: {', '.join(sorted(unknown))}")
-    span = f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})"
+    span = _span(months)
     latest_rows_count = next(o.metadata["rows"] for o in outcomes if o.name == "rows_present")
     yield dg.MaterializeResult(
         asset_key=key,
@@ -90,7 +122,7 @@ def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseReso
             "rows_added": stats.rows.get(table, 0),
             "dagster/table_name": f"warehouse.raw.{table}",
             "months": span,
-            "responses_loaded_from_landing": stats.responses_loaded,
+            "responses_loaded_from_landing": responses_loaded,
             "unknown_api_columns": ", ".join(sorted(unknown)) or "none",
             "top_partners_last_month": dg.MetadataValue.md(_preview(warehouse, flow, table, months[-1])),
         },
@@ -103,8 +135,8 @@ def _materializations(context, flow, stats: FlowIngest, warehouse: WarehouseReso
     yield dg.MaterializeResult(
         asset_key=dg.AssetKey(["raw", f"census_{flow}_vintages"]),
         metadata={
-            "new_vintages": ", ".join(f"{ld.month} v{ld.vintage}" for ld in stats.loads if ld.vintage) or "none",
-            "months_unchanged": sum(load.unchanged for load in stats.loads),
+            "new_vintages": ", ".join(f"{ld.month} v{ld.vintage}" for ld in loads if ld.vintage) or "none",
+            "months_unchanged": sum(load.unchanged for load in loads),
         },
     )
 
@@ -140,12 +172,16 @@ def census_landing(
     context: dg.AssetExecutionContext,
     config: CensusIngestConfig,
     census: CensusApiResource,
+    census_bulk: CensusBulkResource,
     landing: LandingResource,
     progress: ProgressResource,
 ):
     """Both flows of the partition's months: what is not landed yet is fetched (source api), or
     the landing is checked complete (replay)."""
     months = _months(context)
+    if config.source == "bulk":
+        yield from _land_bulk(config, months, census, census_bulk, landing, progress)
+        return
     client = census.client() if config.source == "api" else None
     # a retry of this step resumes a refetch: what this run fetched already is not asked again
     run = context.instance.get_run_record_by_id(context.run_id)
@@ -170,6 +206,35 @@ def census_landing(
                 "bytes_landed": stats.bytes_landed,
             },
         )
+
+
+def _land_bulk(config, months, census, census_bulk, landing, progress):
+    """The bulk ZIPs of both flows, each month falling back to the API when the source has none."""
+    from_dir = Path(config.bulk_dir).expanduser() if config.bulk_dir else None
+    client = None if from_dir else census_bulk.client()
+    for flow in FLOWS:
+        try:
+            stats = land_bulk_months(
+                flow, months, root=landing.root(), client=client, from_dir=from_dir, api_client=census.client,
+                levels=parse_levels(config.levels), progress=progress.reporter(),
+            )  # fmt: skip
+        except PERMANENT as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
+        yield dg.MaterializeResult(
+            asset_key=LANDING_KEYS[flow],
+            metadata={
+                "months": _span(months),
+                "source": f"bulk files from {from_dir}" if from_dir else f"bulk files from {client.base_url}",
+                "zips_landed": stats.zips_landed,
+                "zips_reused_from_landing": stats.zips_reused,
+                "bytes_landed": stats.bytes_landed,
+                "months_from_the_api": ", ".join(stats.from_api) or "none",
+            },
+        )
+
+
+def _span(months) -> str:
+    return f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})"
 
 
 def _census_assets(flow: str) -> dg.AssetsDefinition:
@@ -200,6 +265,18 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
                 deps=[LANDING_KEYS[flow]],
             ),
             dg.AssetSpec(
+                dg.AssetKey(["raw", f"census_bulk_{flow}"]),
+                description=(
+                    f"The Census bulk files' {flow} detail at full grain (HS10 x country x district"
+                    + (" x rate provision x program subcode" if flow == "imports" else " x domestic/foreign")
+                    + "), with the control files beside it; loaded by backfills with --source bulk."
+                ),
+                group_name="census",
+                kinds={"duckdb", "python"},
+                deps=[LANDING_KEYS[flow]],
+                skippable=True,
+            ),
+            dg.AssetSpec(
                 dg.AssetKey(["raw", f"census_{flow}_vintages"]),
                 description=f"Every loaded state (vintage) of each {flow} month: when, and which responses.",
                 group_name="census",
@@ -221,10 +298,16 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
     ):
         months = _months(context)
         try:
-            stats = load_months(
-                flow, months, source=config.source, levels=parse_levels(config.levels), store=landing.store(),
-                warehouse_path=warehouse.resolved_path(), progress=progress.reporter(),
-            )  # fmt: skip
+            if config.source == "bulk":
+                stats = load_bulk_months(
+                    flow, months, root=landing.root(), warehouse_path=warehouse.resolved_path(),
+                    levels=parse_levels(config.levels), progress=progress.reporter(),
+                )  # fmt: skip
+            else:
+                stats = load_months(
+                    flow, months, source=config.source, levels=parse_levels(config.levels), store=landing.store(),
+                    warehouse_path=warehouse.resolved_path(), progress=progress.reporter(),
+                )  # fmt: skip
         except PERMANENT as error:
             # a month that does not add up, or a full disk, fails the same way on a retry
             raise dg.Failure(description=str(error), allow_retries=False) from error

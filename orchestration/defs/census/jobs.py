@@ -37,10 +37,11 @@ def refresh_run_request(
     levels: tuple[str, ...] = DEFAULT_LEVELS,
     refetch: bool = False,
     run_key: str | None = None,
+    bulk_dir: str = "",
 ) -> dg.RunRequest:
     """The run of census_monthly_job for the months first..last: one partition, or one range run
     (ingest loads month by month, dbt builds the window once)."""
-    config = {"config": {"source": source, "levels": list(levels), "refetch": refetch}}
+    config = {"config": {"source": source, "levels": list(levels), "refetch": refetch, "bulk_dir": bulk_dir}}
     run_config = {"ops": {op: config for op in INGEST_OPS}}
     if first == last:
         return dg.RunRequest(partition_key=first.isoformat(), run_key=run_key, run_config=run_config)

@@ -41,7 +41,11 @@ pivoted as (
         t.period,
         t.partner_code,
         {{ bilateral_pivot('t') }},
-        case when bool_or(t.source = 'sample') then 'sample' else 'census_api' end as source
+        -- a month whose flows came from different sources names both (census_api+census_bulk)
+        case
+            when bool_or(t.source = 'sample') then 'sample'
+            else string_agg(distinct t.source, '+' order by t.source)
+        end as source
 
     from totals as t
     inner join complete_months using (period)

@@ -146,7 +146,11 @@ rolled_up as (
         cast(null as varchar) as rate_text,
         cast(null as varchar) as rate_release,
         cast(null as varchar[]) as chapter99_refs,
-        case when bool_or(source = 'sample') then 'sample' else 'census_api' end as source
+        -- a month whose flows came from different sources names both (census_api+census_bulk)
+        case
+            when bool_or(source = 'sample') then 'sample'
+            else string_agg(distinct source, '+' order by source)
+        end as source
 
     from hts10
     group by grouping sets (

@@ -1,0 +1,84 @@
+"""`trade-warehouse backfill --source bulk` end to end: ZIPs from a local downloads site, the API
+for a month whose ZIP the site does not have, the marts built, and one line when that fallback
+cannot run."""
+
+from datetime import date
+
+import duckdb
+import pytest
+from bulk_server import BulkServer
+from census_server import CensusTestServer
+from conftest import TEST_KEY
+from helpers import balances, truth
+
+from orchestration.app.cli import main
+from orchestration.census.bulk_files import PREFIX, zip_name
+from orchestration.devdata.bulk_files import sample_bulk_zip
+
+JAN, FEB = date(2017, 1, 1), date(2017, 2, 1)
+
+
+def publish(server: BulkServer, flow: str, month: str) -> None:
+    server.put(f"{month[:4]}/Merch/{PREFIX[flow][1]}/{zip_name(flow, month)}", sample_bulk_zip(flow, month))
+
+
+def test_a_bulk_backfill_loads_history_and_asks_the_api_only_for_a_month_without_a_zip(
+    capsys, monkeypatch, isolated_env
+):
+    with BulkServer() as site, CensusTestServer([FEB], key=TEST_KEY) as api:
+        for flow, month in (("imports", "2017-01"), ("imports", "2017-02"), ("exports", "2017-01")):
+            publish(site, flow, month)  # exports 2017-02 is not on the site (yet)
+        monkeypatch.setenv("CENSUS_BULK_BASE_URL", site.base_url)
+        monkeypatch.setenv("CENSUS_API_BASE_URL", api.base_url)
+        code = main(["backfill", "--source", "bulk", "--start", "2017-01", "--end", "2017-02", "--no-progress"])
+        out, err = capsys.readouterr()
+        asked_api = {(seen.path.rsplit("/", 2)[-2], seen.get("time")) for seen in api.data_requests()}
+    assert code == 0, err
+    assert "loaded 2 month(s), 2017-01 .. 2017-02" in out
+    assert asked_api == {("exports", "2017-02")}
+    warehouse = isolated_env / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        sources = con.execute(
+            "select flow, strftime(period, '%Y-%m'), source from raw.census_vintages order by all"
+        ).fetchall()
+        months = con.execute(
+            "select strftime(period, '%Y-%m'), source from marts.fct_bilateral_balance_monthly "
+            "where partner_code = '-' order by 1"
+        ).fetchall()
+        districts = con.execute("select count(distinct dist_entry) from raw.census_bulk_imports").fetchone()[0]
+    assert sources == [
+        ("exports", "2017-01", "census_bulk"), ("exports", "2017-02", "census_api"),
+        ("imports", "2017-01", "census_bulk"), ("imports", "2017-02", "census_bulk"),
+    ]  # fmt: skip
+    assert months == [("2017-01", "census_bulk"), ("2017-02", "census_api+census_bulk")]
+    assert districts > 3
+    # every country's and the world's totals are the published ones (groupings come from the API only)
+    loaded = balances(warehouse)
+    expected = {key: value for key, value in truth([JAN, FEB]).items() if key[1] == "-" or key[1][0] != "0"}
+    expected = {key: value for key, value in expected.items() if "X" not in key[1]}
+    assert {key: loaded.get(key) for key in expected} == expected
+
+
+def test_a_month_without_a_zip_and_no_key_for_the_api_is_one_line(capsys, monkeypatch, isolated_env):
+    with BulkServer() as site:
+        publish(site, "imports", "2017-01")
+        monkeypatch.setenv("CENSUS_BULK_BASE_URL", site.base_url)
+        monkeypatch.delenv("CENSUS_API_KEY")
+        code = main(["backfill", "--source", "bulk", "--start", "2017-01", "--end", "2017-01", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("error: exports 2017-01: no bulk file EXDB1701.ZIP at http://127.0.0.1:")
+    assert err.rstrip().endswith("the API fallback needs CENSUS_API_KEY")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--source", "api", "--from-dir", "."], "error: --from-dir goes with --source bulk"),
+        (["--source", "bulk", "--from-dir", "no-such-folder"], "error: --from-dir no-such-folder: no such folder"),
+    ],
+)
+def test_bad_backfill_options_get_one_line(capsys, argv, message):
+    code = main(["backfill", "--start", "2017-01", "--end", "2017-01", *argv])
+    out, err = capsys.readouterr()
+    assert code == 1 and err == message + "\n"
