@@ -49,12 +49,17 @@ def _parser() -> argparse.ArgumentParser:
     backfill = commands.add_parser(
         "backfill", help="load history: the Census monthly bulk files (fast), or the API month by month"
     )
-    backfill.add_argument("--source", choices=("bulk", "api"), required=True,
-                          help="bulk: one ZIP per month and flow, the API where a month has none; api: as refresh")  # fmt: skip
+    backfill.add_argument(
+        "--source",
+        choices=("bulk", "api"),
+        required=True,
+        help="bulk: one ZIP per month and flow, the API where a month has none; api: as refresh",
+    )
     backfill.add_argument("--start", required=True, metavar="YYYY-MM", help="first month")
     backfill.add_argument("--end", required=True, metavar="YYYY-MM", help="last month (included)")
-    backfill.add_argument("--from-dir", type=Path, metavar="DIR",
-                          help="bulk: take IMDB/EXDB ZIPs from this folder instead of CENSUS_BULK_BASE_URL")  # fmt: skip
+    backfill.add_argument(
+        "--from-dir", type=Path, metavar="DIR", help="bulk: the IMDB/EXDB ZIPs from this folder, not the site"
+    )
     backfill.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help=LEVELS_HELP + " (API months only)")
     backfill.add_argument("--no-progress", action="store_true", help="no progress bar")
 

@@ -166,3 +166,23 @@ def member_sql(layout: Layout, *, only_active: bool = True, path: str = "$path")
     where = f"\nwhere {' or '.join(f'{name} <> 0' for name in layout.measures)}" if only_active else ""
     cut = ",\n        ".join(cells)
     return f"select * from (\n    select\n        {cut}\n    from {lines_sql(path)}\n){where}"
+
+
+_META = "_landed_file VARCHAR NOT NULL, _vintage TIMESTAMP NOT NULL, _loaded_at TIMESTAMP NOT NULL"
+
+
+def bulk_tables_sql() -> list[str]:
+    """The raw tables of every member: created with the API's raw tables, so that the staging
+    views over them exist before any bulk month is loaded."""
+    statements = []
+    for flow in MEMBERS:
+        for layout in members(flow):
+            columns = ["period DATE NOT NULL"]
+            columns += [f"{f.name} VARCHAR" for f in layout.keys if f.name not in ("year", "month")]
+            columns += [f"{name} BIGINT" for name in layout.measures]
+            if layout is MEMBERS[flow][0]:
+                columns.append("is_low_value_estimate BOOLEAN NOT NULL")
+            statements.append(
+                f"create table if not exists raw.{bulk_table(flow, layout)} ({', '.join(columns)}, {_META})"
+            )
+    return statements

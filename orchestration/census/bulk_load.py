@@ -32,19 +32,6 @@ from orchestration.core.errors import LandingError, ParseError
 from orchestration.store.duckdb import transaction
 
 SOURCE = "census_bulk"
-_META = "_landed_file VARCHAR NOT NULL, _vintage TIMESTAMP NOT NULL, _loaded_at TIMESTAMP NOT NULL"
-
-
-def ensure_bulk_schema(con) -> None:
-    ensure_raw_schema(con)
-    for flow in MEMBERS:
-        for layout in members(flow):
-            columns = ["period DATE NOT NULL"]
-            columns += [f"{f.name} VARCHAR" for f in layout.keys if f.name not in ("year", "month")]
-            columns += [f"{name} BIGINT" for name in layout.measures]
-            if layout is MEMBERS[flow][0]:
-                columns.append("is_low_value_estimate BOOLEAN NOT NULL")
-            con.execute(f"create table if not exists raw.{bulk_table(flow, layout)} ({', '.join(columns)}, {_META})")
 
 
 @dataclass
@@ -124,7 +111,7 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
     flow, month = entry.flow, entry.month
     period = date.fromisoformat(f"{month}-01")
     load = BulkLoad(flow, month, entry.file)
-    ensure_bulk_schema(con)
+    ensure_raw_schema(con)
     vintage, _ = latest_files(con, flow, period)
     if _loaded_before(con, flow, period, entry.file):
         # a ZIP loaded once is a vintage already: loading it again adds nothing (nor does it make

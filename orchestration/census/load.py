@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
+from orchestration.census.bulk import bulk_tables_sql
 from orchestration.census.landing import LandedEntry, LandingStore
 from orchestration.census.parse import Column, TableSpec, map_header, raw_tables, table_spec
 from orchestration.census.reconcile import reconcile
@@ -41,6 +42,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"create table if not exists raw.{table} ({', '.join(definitions)})")
     for flow in ("exports", "imports"):
         ensure_vintage_table(con, flow)
+    for statement in bulk_tables_sql():
+        con.execute(statement)
     install_rules(con)
 
 

@@ -15,7 +15,7 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 
-from orchestration.census.bulk import LOW_VALUE_COMMODITIES, MEASURE_WIDTH, MEMBERS, Layout
+from orchestration.census.bulk import IMPORT_DISTRICTS, LOW_VALUE_COMMODITIES, MEASURE_WIDTH, MEMBERS, Layout
 from orchestration.census.plan import COMMODITY_VAR
 from orchestration.devdata.sample import allocate
 
@@ -41,7 +41,15 @@ def _line_keys(flow: str, commodity: str, country: str) -> list[tuple[str, ...]]
             keys.add((rng.choice("12"), district))
         else:
             keys.add((rng.choice(("00", "S ", "A ")), district, district, rng.choice(_RATE_PROVISIONS)))
-    return sorted(keys)
+    ordered = sorted(keys)
+    if flow == "imports" and not any(_dutiable(key) for key in ordered):
+        # the cell's duty must sit on a dutiable line: make the last one dutiable at column 1
+        ordered[-1] = (*ordered[-1][:3], "61")
+    return ordered
+
+
+def _dutiable(key: tuple[str, ...]) -> bool:
+    return key[3] not in ("00",) and not key[3].startswith("1")
 
 
 def _cell_measures(flow: str, row: dict[str, str]) -> dict[str, int]:
@@ -83,6 +91,12 @@ def detail_cells(flow: str, month: str, rows: Iterable[dict[str, str]]) -> dict[
         weights = [_rng("split", flow, month, commodity, country, *key).uniform(0.2, 1) for key in keys]
         measures = _cell_measures(flow, row)
         parts = {name: allocate(total, weights) for name, total in measures.items()}
+        if flow == "imports":  # duty-free and bonded lines carry no dutiable value and no duty
+            duty_weights = [w if _dutiable(key) else 0 for w, key in zip(weights, keys, strict=True)]
+            parts |= {name: allocate(measures[name], duty_weights) for name in ("dut_val", "cal_dut")}
+            # and a line's consumption value covers its dutiable value
+            rest = allocate(measures["con_val"] - measures["dut_val"], weights)
+            parts["con_val"] = [dutiable + other for dutiable, other in zip(parts["dut_val"], rest, strict=True)]
         for index, key in enumerate(keys):
             lines[(commodity, country, *key)] = {name: split[index] for name, split in parts.items()}
     return lines
@@ -129,6 +143,27 @@ def _grouped(layout: Layout, lines: dict[tuple[str, ...], dict[str, int]], by: t
         for name, value in measures.items():
             group[name] += value
     return totals
+
+
+# Real Schedule D districts (names as IMP_DE spells them); 70 holds the low-value estimate.
+DISTRICT_NAMES = {
+    "01": "Portland, ME", "13": "Baltimore, MD", "20": "New Orleans, LA", "30": "Seattle, WA",
+    "39": "Chicago, IL", "52": "Miami, FL", "70": "Low Value",
+}  # fmt: skip
+
+
+def _district_lines(lines, ytd, period: dict[str, str]) -> list[str]:
+    month_totals = _grouped(IMPORT_DISTRICTS, lines, (3,))
+    ytd_totals = _grouped(IMPORT_DISTRICTS, ytd, (3,))
+    return [
+        _line(
+            IMPORT_DISTRICTS,
+            {"dist_entry": group[0], "dist_name": DISTRICT_NAMES.get(group[0], ""), **period},
+            month_totals.get(group, {}),
+            ytd_totals[group],
+        )  # fmt: skip
+        for group in sorted(ytd_totals)
+    ]
 
 
 def bulk_zip(
@@ -189,6 +224,8 @@ def bulk_zip(
             keys["df"] = group[1]
         country_lines.append(_line(country_layout, keys, month_totals.get(group, {}), ytd_totals[group]))
     members[country_layout.member] = country_lines
+    if not exports:
+        members[IMPORT_DISTRICTS.member] = _district_lines(lines, ytd, period)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for member, member_lines in members.items():

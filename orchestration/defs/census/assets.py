@@ -105,6 +105,11 @@ def _materializations(context, flow, stats: FlowIngest | BulkIngest, warehouse: 
                 "cells_checked_against_the_api": sum(load.compared_with_api for load in stats.loads),
             },
         )
+        if flow == "imports":
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey(["raw", "census_bulk_import_districts"]),
+                metadata={"rows_added": stats.rows.get("census_bulk_import_districts", 0)},
+            )
     responses_loaded = (
         stats.responses_loaded if isinstance(stats, FlowIngest) else (stats.api or FlowIngest()).responses_loaded
     )
@@ -275,6 +280,20 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
                 kinds={"duckdb", "python"},
                 deps=[LANDING_KEYS[flow]],
                 skippable=True,
+            ),
+            *(
+                [
+                    dg.AssetSpec(
+                        dg.AssetKey(["raw", "census_bulk_import_districts"]),
+                        description="The bulk files' imports by customs district (IMP_DE), with the districts' names.",
+                        group_name="census",
+                        kinds={"duckdb", "python"},
+                        deps=[LANDING_KEYS[flow]],
+                        skippable=True,
+                    )
+                ]
+                if flow == "imports"
+                else []
             ),
             dg.AssetSpec(
                 dg.AssetKey(["raw", f"census_{flow}_vintages"]),
