@@ -93,23 +93,25 @@ def _materializations(context, flow, stats: FlowIngest | BulkIngest, warehouse: 
     key = dg.AssetKey(["raw", f"census_{flow}"])
     table, names_table = f"census_{flow}", f"census_{flow}_commodity_names"
     loads = list(stats.loads)
+    bulk = stats if isinstance(stats, BulkIngest) else BulkIngest(flow)
     if isinstance(stats, BulkIngest):
-        api = stats.api or FlowIngest(flow=flow)
-        loads += api.loads
+        loads += (stats.api or FlowIngest(flow=flow)).loads
+    # always reported, with nothing added when the run loaded no bulk month: the dbt step reads
+    # these tables and would be skipped if they were left out
+    yield dg.MaterializeResult(
+        asset_key=dg.AssetKey(["raw", f"census_bulk_{flow}"]),
+        metadata={
+            "rows_added": bulk.rows.get(f"census_bulk_{flow}", 0),
+            "dagster/table_name": f"warehouse.raw.census_bulk_{flow}",
+            "months_from_bulk_files": ", ".join(load.month for load in bulk.loads if load.vintage) or "none",
+            "cells_checked_against_the_api": sum(load.compared_with_api for load in bulk.loads),
+        },
+    )
+    if flow == "imports":
         yield dg.MaterializeResult(
-            asset_key=dg.AssetKey(["raw", f"census_bulk_{flow}"]),
-            metadata={
-                "rows_added": stats.rows.get(f"census_bulk_{flow}", 0),
-                "dagster/table_name": f"warehouse.raw.census_bulk_{flow}",
-                "months_from_bulk_files": ", ".join(load.month for load in stats.loads) or "none",
-                "cells_checked_against_the_api": sum(load.compared_with_api for load in stats.loads),
-            },
+            asset_key=dg.AssetKey(["raw", "census_bulk_import_districts"]),
+            metadata={"rows_added": bulk.rows.get("census_bulk_import_districts", 0)},
         )
-        if flow == "imports":
-            yield dg.MaterializeResult(
-                asset_key=dg.AssetKey(["raw", "census_bulk_import_districts"]),
-                metadata={"rows_added": stats.rows.get("census_bulk_import_districts", 0)},
-            )
     responses_loaded = (
         stats.responses_loaded if isinstance(stats, FlowIngest) else (stats.api or FlowIngest()).responses_loaded
     )
@@ -279,7 +281,6 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
                 group_name="census",
                 kinds={"duckdb", "python"},
                 deps=[LANDING_KEYS[flow]],
-                skippable=True,
             ),
             *(
                 [
@@ -289,7 +290,6 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
                         group_name="census",
                         kinds={"duckdb", "python"},
                         deps=[LANDING_KEYS[flow]],
-                        skippable=True,
                     )
                 ]
                 if flow == "imports"
