@@ -45,13 +45,25 @@ def test_a_bulk_backfill_loads_history_and_asks_the_api_only_for_a_month_without
             "select strftime(period, '%Y-%m'), source from marts.fct_bilateral_balance_monthly "
             "where partner_code = '-' order by 1"
         ).fetchall()
-        districts = con.execute("select count(distinct dist_entry) from raw.census_bulk_imports").fetchone()[0]
+        districts = con.execute(
+            "select count(distinct district_code), count(district_name) from marts.fct_trade_by_district_monthly "
+            "where flow = 'imports'"
+        ).fetchone()
+        classified = con.execute(
+            "select hs_level, count(*) = count(end_use_code) and count(*) = count(naics_code) "
+            "from marts.dim_commodity group by hs_level order by hs_level"
+        ).fetchall()
+        by_provision = con.execute(
+            "select count(distinct rate_provision_group) from marts.fct_imports_by_rate_provision_monthly"
+        ).fetchone()[0]
     assert sources == [
         ("exports", "2017-01", "census_bulk"), ("exports", "2017-02", "census_api"),
         ("imports", "2017-01", "census_bulk"), ("imports", "2017-02", "census_bulk"),
     ]  # fmt: skip
     assert months == [("2017-01", "census_bulk"), ("2017-02", "census_api+census_bulk")]
-    assert districts > 3
+    assert districts[0] > 3 and districts[1] > 0
+    assert classified == [(2, False), (4, False), (6, False), (10, True)]  # codes of 10 digits only
+    assert by_provision >= 4
     # every country's and the world's totals are the published ones (groupings come from the API only)
     loaded = balances(warehouse)
     expected = {key: value for key, value in truth([JAN, FEB]).items() if key[1] == "-" or key[1][0] != "0"}

@@ -7,11 +7,11 @@ import json
 import zipfile
 
 import pytest
+from bulk_server import BulkServer
 
 from orchestration.census.bulk_files import BulkFileClient, BulkFileError, BulkStore, land_zip
 from orchestration.core.errors import InputError
 from orchestration.devdata.bulk_files import sample_bulk_zip
-from bulk_server import BulkServer
 
 MONTH = "2017-01"
 PATH = "2017/Merch/im_m/IMDB1701.ZIP"
@@ -105,7 +105,12 @@ def test_a_folder_of_zips_is_read_whatever_the_case_of_their_names(tmp_path, zip
     store = BulkStore(tmp_path / "landing")
     entry, new = land_zip(store, None, "imports", MONTH, from_dir=folder)
     assert new and entry.url == "from-dir:imdb1701.zip"
-    assert zipfile.ZipFile(store.root / entry.file).namelist() == ["IMP_DETL.TXT", "IMP_COMM.TXT", "IMP_CTY.TXT", "IMP_DE.TXT"]
+    assert zipfile.ZipFile(store.root / entry.file).namelist() == [
+        "IMP_DETL.TXT",
+        "IMP_COMM.TXT",
+        "IMP_CTY.TXT",
+        "IMP_DE.TXT",
+    ]
     assert land_zip(store, None, "exports", MONTH, from_dir=folder) == (None, False)
     with pytest.raises(InputError, match="no such folder"):
         land_zip(store, None, "imports", MONTH, from_dir=tmp_path / "missing")

@@ -184,3 +184,45 @@ def test_a_replaced_zip_is_a_new_vintage_and_the_older_stays(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     assert cells(warehouse, "imports", JAN, "census_bulk", revised.file) == api_cells("imports", JAN)
     assert cells(warehouse, "imports", JAN, "census_bulk", first.file) != api_cells("imports", JAN)
+
+
+def _with_member(body: bytes, name: str, lines: list[str]) -> bytes:
+    """The ZIP with one member's lines replaced."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(body)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info) if info.filename != name else "".join(f"{line}\r\n" for line in lines).encode()
+            target.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def test_the_concordance_gives_end_use_and_naics_codes(tmp_path):
+    result = load(tmp_path, "imports", "2017-01", sample_bulk_zip("imports", "2017-01"))
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        codes = con.execute(
+            "select count(*), count(distinct commodity), min(length(end_use)), max(length(naics)) "
+            "from raw.census_bulk_import_concordance"
+        ).fetchone()
+    assert codes[0] == codes[1] == result.rows["census_bulk_import_concordance"] > 50 and codes[2:] == (5, 6)
+    assert result.notes == []
+
+
+@pytest.mark.parametrize(
+    ("change", "note"),
+    [
+        (lambda line: line[:230], "CONCORD left out: its lines are 230-230 characters wide, not 235 as assumed"),
+        (lambda line: line[:221] + "ABCDE" + line[226:], "CONCORD left out: its end_use field holds no codes in 100%"),
+    ],
+)
+def test_a_concordance_that_does_not_fit_the_assumed_layout_is_left_out_and_said(tmp_path, change, note):
+    body = sample_bulk_zip("imports", "2017-01")
+    import io
+    import zipfile
+
+    lines = zipfile.ZipFile(io.BytesIO(body)).read("CONCORD.TXT").decode().split("\r\n")[:-1]
+    result = load(tmp_path, "imports", "2017-01", _with_member(body, "CONCORD.TXT", [change(line) for line in lines]))
+    assert result.vintage == 1 and "census_bulk_import_concordance" not in result.rows
+    assert len(result.notes) == 1 and result.notes[0].startswith(note)

@@ -49,7 +49,7 @@ def _layout(member: str, keys: tuple[tuple[str, int], ...], measures: str, *, co
     for name, length in keys:
         fields.append(Field(name, start, length, numeric=False))
         start += length
-    names = measures.split()
+    names = measures.split()  # none for a reference file
     for name in names:
         fields.append(Field(f"{name}_mo", start, MEASURE_WIDTH, numeric=True))
         start += MEASURE_WIDTH
@@ -105,11 +105,39 @@ EXPORT_COUNTRIES = _layout(
     confirmed=False,
 )
 
+# The commodity concordance of each ZIP (both flows): no measures, one line per code in force.
+# Another reader checks its lines are 235 characters with the code in 1-10 and the description in
+# 11-160; the rest follows Census's concordance fields in their published order (description
+# 2, the two units, SITC, end-use, NAICS, USDA, high-tech), which fill exactly 235. Unconfirmed
+# by a layout file, so the loader checks the width and that the codes look like codes.
+CONCORDANCE = _layout(
+    "CONCORD",
+    (
+        ("commodity", 10),
+        ("descrip_1", 150),
+        ("descrip_2", 50),
+        ("unit_qy1", 3),
+        ("unit_qy2", 3),
+        ("sitc", 5),
+        ("end_use", 5),
+        ("naics", 6),
+        ("usda", 1),
+        ("hitech", 2),
+    ),
+    "",
+    confirmed=False,
+)
+# What an unconfirmed layout's fields must look like (regular expressions; blank allowed)
+PLAUSIBLE = {
+    "CONCORD": {"commodity": "[0-9]{10}", "end_use": "[0-9]{5}", "naics": "[0-9]{2}[0-9X]{4}", "sitc": "[0-9]{5}"},
+    "EXP_CTY": {"cty_code": "[0-9]{4}|[0-9]XXX", "df": "[12]"},
+}
+
 LAYOUTS = {
     layout.member: layout
     for layout in (
         IMPORT_DETAIL, IMPORT_COMMODITIES, IMPORT_COUNTRIES, IMPORT_DISTRICTS,
-        EXPORT_DETAIL, EXPORT_COMMODITIES, EXPORT_COUNTRIES,
+        EXPORT_DETAIL, EXPORT_COMMODITIES, EXPORT_COUNTRIES, CONCORDANCE,
     )
 }  # fmt: skip
 # The members each flow's ZIP must hold (detail, by commodity, by country), by flow.
@@ -118,17 +146,19 @@ MEMBERS = {
     "exports": (EXPORT_DETAIL, EXPORT_COMMODITIES, EXPORT_COUNTRIES),
 }
 FLOW_WORD = {"imports": "import", "exports": "export"}
-_TABLE_OF = {"DETL": "", "COMM": "_commodities", "CTY": "_countries", "DE": "_districts"}
+_TABLE_OF = {"DETL": "", "COMM": "_commodities", "CTY": "_countries", "DE": "_districts", "CONCORD": "_concordance"}
 
 
 def members(flow: str) -> tuple[Layout, ...]:
-    """Every member of a flow's ZIP that is loaded: the three above, and the imports districts."""
-    return (*MEMBERS[flow], IMPORT_DISTRICTS) if flow == "imports" else MEMBERS[flow]
+    """Every member of a flow's ZIP that is loaded: the three above, the imports districts and the
+    concordance."""
+    extra = (IMPORT_DISTRICTS,) if flow == "imports" else ()
+    return (*MEMBERS[flow], *extra, CONCORDANCE)
 
 
 def bulk_table(flow: str, layout: Layout) -> str:
     """The raw table of a member: census_bulk_imports (the detail), census_bulk_import_commodities, ..."""
-    suffix = _TABLE_OF[layout.member.split("_", 1)[1]]
+    suffix = _TABLE_OF[layout.member.split("_", 1)[-1]]
     return f"census_bulk_{flow}" if not suffix else f"census_bulk_{FLOW_WORD[flow]}{suffix}"
 
 
@@ -163,7 +193,8 @@ def member_sql(layout: Layout, *, only_active: bool = True, path: str = "$path")
             cells.append(f"rtrim({cut}) as {f.name}")
         else:
             cells.append(f"{cut} as {f.name}")
-    where = f"\nwhere {' or '.join(f'{name} <> 0' for name in layout.measures)}" if only_active else ""
+    active = only_active and layout.measures
+    where = f"\nwhere {' or '.join(f'{name} <> 0' for name in layout.measures)}" if active else ""
     cut = ",\n        ".join(cells)
     return f"select * from (\n    select\n        {cut}\n    from {lines_sql(path)}\n){where}"
 

@@ -23,7 +23,17 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.census.bulk import FLOW_WORD, LOW_VALUE_COMMODITIES, MEMBERS, Layout, bulk_table, member_sql, members
+from orchestration.census.bulk import (
+    FLOW_WORD,
+    LOW_VALUE_COMMODITIES,
+    MEMBERS,
+    PLAUSIBLE,
+    Layout,
+    bulk_table,
+    lines_sql,
+    member_sql,
+    members,
+)
 from orchestration.census.bulk_files import BulkEntry, BulkStore
 from orchestration.census.bulk_reconcile import compare_with_api, reconcile_with_controls
 from orchestration.census.load import ensure_raw_schema
@@ -72,13 +82,26 @@ def extract_members(archive_path: Path, flow: str, into: Path) -> dict[str, Path
     return found
 
 
-def _line_width(con, path: Path) -> int | None:
-    return con.execute(
-        "select max(length(line)) from read_csv($path, columns = {'line': 'VARCHAR'}, header = false, "
-        "delim = '\\x01', quote = '', escape = '', auto_detect = false, encoding = 'latin-1') "
-        "using sample 1000 rows",
-        {"path": str(path)},
-    ).fetchone()[0]
+def _misfit(con, layout: Layout, path: Path) -> str | None:
+    """Why a member whose layout is assumed does not fit it, or None: its lines must have the
+    layout's width, and its code fields look like codes (PLAUSIBLE) on 99 % of the lines."""
+    width = con.execute(f"select min(length(line)), max(length(line)) from {lines_sql()}", {"path": str(path)})
+    shortest, longest = width.fetchone()
+    if shortest is None:
+        return None  # an empty member: nothing to load, nothing wrong
+    if shortest != layout.width or longest != layout.width:
+        return f"its lines are {shortest}-{longest} characters wide, not {layout.width} as assumed"
+    rules = PLAUSIBLE.get(layout.member, {})
+    if rules:
+        tests = ", ".join(
+            f"avg(case when trim({name}) = '' or regexp_full_match(trim({name}), '{pattern}') then 1 else 0 end)"
+            for name, pattern in rules.items()
+        )  # our own names and patterns
+        shares = con.execute(f"select {tests} from ({member_sql(layout, only_active=False)})", {"path": str(path)})
+        for (name, _), share in zip(rules.items(), shares.fetchone(), strict=True):
+            if share < 0.99:
+                return f"its {name} field holds no codes in {1 - share:.0%} of the lines (layout assumed, not Census's)"
+    return None
 
 
 def _insert_member(con, flow: str, month: str, layout: Layout, path: Path, parameters: dict) -> int:
@@ -87,14 +110,17 @@ def _insert_member(con, flow: str, month: str, layout: Layout, path: Path, param
     if layout is MEMBERS[flow][0]:
         codes = ", ".join(f"'{code}'" for code in LOW_VALUE_COMMODITIES[flow])  # our own constants
         low_value = f", commodity in ({codes})"
+    dated = any(f.name == "year" for f in layout.keys)
     # a line of another month makes period NULL, which the NOT NULL column refuses
+    period = "case when year = $year and month = $mm then $period end" if dated else "$period"
+    measures = "".join(f", {name}" for name in layout.measures)
     sql = f"""
         insert into raw.{bulk_table(flow, layout)}
-        select case when year = $year and month = $mm then $period end, {", ".join(keys)},
-            {", ".join(layout.measures)}{low_value}, $file, $vintage, $loaded_at
+        select {period}, {", ".join(keys)}{measures}{low_value}, $file, $vintage, $loaded_at
         from ({member_sql(layout, path="$path")})"""
+    bound = {name: value for name, value in parameters.items() if dated or name not in ("year", "mm")}
     try:
-        return con.execute(sql, {**parameters, "path": str(path)}).fetchone()[0]
+        return con.execute(sql, {**bound, "path": str(path)}).fetchone()[0]
     except duckdb.ConstraintException:
         raise ParseError(
             f"{flow} {month}: {layout.member} holds lines of another month than the file's name says"
@@ -133,8 +159,9 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
                 path = extracted.get(layout.member)
                 if path is None:
                     continue
-                if not layout.confirmed and _line_width(con, path) != layout.width:
-                    load.notes.append(f"{layout.member} left out: its lines are not {layout.width} characters wide")
+                misfit = None if layout.confirmed else _misfit(con, layout, path)
+                if misfit:
+                    load.notes.append(f"{layout.member} left out: {misfit}")
                     continue
                 load.rows[bulk_table(flow, layout)] = _insert_member(con, flow, month, layout, path, parameters)
             reconcile_with_controls(con, flow, month, period, entry.file)

@@ -15,7 +15,14 @@ import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 
-from orchestration.census.bulk import IMPORT_DISTRICTS, LOW_VALUE_COMMODITIES, MEASURE_WIDTH, MEMBERS, Layout
+from orchestration.census.bulk import (
+    CONCORDANCE,
+    IMPORT_DISTRICTS,
+    LOW_VALUE_COMMODITIES,
+    MEASURE_WIDTH,
+    MEMBERS,
+    Layout,
+)
 from orchestration.census.plan import COMMODITY_VAR
 from orchestration.devdata.sample import allocate
 
@@ -152,6 +159,18 @@ DISTRICT_NAMES = {
 }  # fmt: skip
 
 
+def _concordance_line(code: str, description: str, unit: str) -> str:
+    """A concordance line with synthetic SITC, end-use and NAICS codes (stable per code)."""
+    rng = _rng("concord", code)
+    fields = {
+        "commodity": code, "descrip_1": description, "descrip_2": description[:50], "unit_qy1": unit,
+        "unit_qy2": "", "sitc": f"{rng.randint(0, 99999):05d}",
+        "end_use": f"{rng.randint(0, 5)}{rng.randint(0, 9999):04d}",
+        "naics": f"{rng.randint(11, 99)}{rng.randint(0, 9999):04d}", "usda": rng.choice("01"), "hitech": "00",
+    }  # fmt: skip
+    return _line(CONCORDANCE, fields, {}, {})
+
+
 def _district_lines(lines, ytd, period: dict[str, str]) -> list[str]:
     month_totals = _grouped(IMPORT_DISTRICTS, lines, (3,))
     ytd_totals = _grouped(IMPORT_DISTRICTS, ytd, (3,))
@@ -226,6 +245,10 @@ def bulk_zip(
     members[country_layout.member] = country_lines
     if not exports:
         members[IMPORT_DISTRICTS.member] = _district_lines(lines, ytd, period)
+    members[CONCORDANCE.member] = [
+        _concordance_line(code, (descriptions or {}).get(code, f"COMMODITY {code}"), (units or {}).get(code, "KG"))
+        for code in sorted({key[0] for key in ytd})
+    ]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for member, member_lines in members.items():

@@ -41,13 +41,14 @@ def test_the_widths_are_the_documented_line_lengths():
     widths = {name: layout.width for name, layout in LAYOUTS.items()}
     assert widths == {
         "IMP_DETL": 688, "IMP_COMM": 732, "IMP_CTY": 580, "IMP_DE": 578,
-        "EXP_DETL": 323, "EXP_COMM": 373, "EXP_CTY": 281,
+        "EXP_DETL": 323, "EXP_COMM": 373, "EXP_CTY": 281, "CONCORD": 235,
     }  # fmt: skip
     assert [f.name for f in IMPORT_DETAIL.keys] == [
         "commodity", "cty_code", "cty_subco", "dist_entry", "dist_unlad", "rate_prov", "year", "month"
     ]  # fmt: skip
     assert (EXPORT_DETAIL.fields[9].name, EXPORT_DETAIL.fields[9].start) == ("all_val_mo", 69)
     assert not LAYOUTS["EXP_CTY"].confirmed and LAYOUTS["EXP_DETL"].confirmed
+    assert not LAYOUTS["CONCORD"].confirmed and LAYOUTS["CONCORD"].measures == ()
 
 
 @pytest.mark.parametrize("month", MONTHS)

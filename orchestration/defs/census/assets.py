@@ -107,10 +107,10 @@ def _materializations(context, flow, stats: FlowIngest | BulkIngest, warehouse: 
             "cells_checked_against_the_api": sum(load.compared_with_api for load in bulk.loads),
         },
     )
-    if flow == "imports":
+    for reference in BULK_REFERENCE_TABLES[flow]:
         yield dg.MaterializeResult(
-            asset_key=dg.AssetKey(["raw", "census_bulk_import_districts"]),
-            metadata={"rows_added": bulk.rows.get("census_bulk_import_districts", 0)},
+            asset_key=dg.AssetKey(["raw", reference]),
+            metadata={"rows_added": bulk.rows.get(reference, 0), "dagster/table_name": f"warehouse.raw.{reference}"},
         )
     responses_loaded = (
         stats.responses_loaded if isinstance(stats, FlowIngest) else (stats.api or FlowIngest()).responses_loaded
@@ -244,6 +244,19 @@ def _span(months) -> str:
     return f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})"
 
 
+# The bulk files' tables beside the detail that dbt reads (the control files are checked in the
+# load and stay in raw without an asset of their own).
+BULK_REFERENCE_TABLES = {
+    "imports": {
+        "census_bulk_import_districts": "The imports by customs district (IMP_DE), with the districts' names.",
+        "census_bulk_import_concordance": "The HTS concordance of the imports files (CONCORD): SITC, end-use, NAICS.",
+    },
+    "exports": {
+        "census_bulk_export_concordance": "The Schedule B concordance (CONCORD): SITC, end-use, NAICS.",
+    },
+}
+
+
 def _census_assets(flow: str) -> dg.AssetsDefinition:
     key = dg.AssetKey(["raw", f"census_{flow}"])
     names_key = dg.AssetKey(["raw", f"census_{flow}_commodity_names"])
@@ -283,17 +296,14 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
                 deps=[LANDING_KEYS[flow]],
             ),
             *(
-                [
-                    dg.AssetSpec(
-                        dg.AssetKey(["raw", "census_bulk_import_districts"]),
-                        description="The bulk files' imports by customs district (IMP_DE), with the districts' names.",
-                        group_name="census",
-                        kinds={"duckdb", "python"},
-                        deps=[LANDING_KEYS[flow]],
-                    )
-                ]
-                if flow == "imports"
-                else []
+                dg.AssetSpec(
+                    dg.AssetKey(["raw", table]),
+                    description=description,
+                    group_name="census",
+                    kinds={"duckdb", "python"},
+                    deps=[LANDING_KEYS[flow]],
+                )
+                for table, description in BULK_REFERENCE_TABLES[flow].items()
             ),
             dg.AssetSpec(
                 dg.AssetKey(["raw", f"census_{flow}_vintages"]),
