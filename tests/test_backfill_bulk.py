@@ -94,3 +94,24 @@ def test_bad_backfill_options_get_one_line(capsys, argv, message):
     code = main(["backfill", "--start", "2017-01", "--end", "2017-01", *argv])
     out, err = capsys.readouterr()
     assert code == 1 and err == message + "\n"
+
+
+def test_the_plan_says_which_months_come_from_the_api_before_anything_is_fetched(capsys, monkeypatch, isolated_env):
+    with BulkServer() as site:
+        for month in ("2017-01", "2017-02", "2017-03"):
+            publish(site, "imports", month)
+        publish(site, "exports", "2017-03")
+        monkeypatch.setenv("CENSUS_BULK_BASE_URL", site.base_url)
+        code = main(["plan", "--source", "bulk", "--start", "2017-01", "--end", "2017-03"])
+        out, err = capsys.readouterr()
+        methods = {seen.method for seen in site.seen}
+    assert code == 0, err
+    size = sum(len(body) for body in site.files.values())
+    lines = out.splitlines()
+    assert lines[0] == f"plan for 2017-01 to 2017-03, source bulk ({site.base_url}), exports and imports:"
+    assert lines[1] == "  bulk files       4 of 6 flow-months"
+    assert lines[2] == f"  to download      {size / 1e6:,.1f} MB"
+    assert lines[3] == "  from the API     exports 2017-01..2017-02 (no ZIP)"
+    assert lines[4].startswith("  API requests     204 (")  # exports: 102 a month, none landed
+    assert methods == {"HEAD"}  # nothing fetched
+    assert not (isolated_env / "landing").exists() or not list((isolated_env / "landing").rglob("*.ZIP"))

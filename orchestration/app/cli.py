@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--start", required=True, metavar="YYYY-MM", help="first month")
     plan.add_argument("--end", required=True, metavar="YYYY-MM", help="last month (included)")
     plan.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help=LEVELS_HELP)
+    plan.add_argument(
+        "--source", choices=("api", "bulk"), default="api", help="api (a refresh) or bulk (backfill --source bulk)"
+    )
+    plan.add_argument("--from-dir", type=Path, metavar="DIR", help="bulk: the ZIPs from this folder")
 
     commands.add_parser("doctor", help="a few cheap calls to the live Census and HTS services, said in plain words")
 
@@ -174,11 +178,7 @@ def cmd_backfill(args: argparse.Namespace) -> None:
 
     months = validate_range(args.start, args.end)
     levels = parse_levels(args.levels)
-    if args.from_dir is not None and args.source != "bulk":
-        raise InputError("--from-dir goes with --source bulk")
-    if args.from_dir is not None and not args.from_dir.is_dir():
-        raise InputError(f"--from-dir {args.from_dir}: no such folder")
-    from_dir = args.from_dir.expanduser().resolve() if args.from_dir else None
+    from_dir = _bulk_folder(args)
     with writer_lock(current_settings().warehouse_path):
         refresh(
             RefreshRequest(months=months, source=args.source, levels=levels, bulk_dir=from_dir),
@@ -195,7 +195,27 @@ def cmd_plan(args: argparse.Namespace) -> None:
     settings = current_settings()
     months = validate_range(args.start, args.end)
     levels = parse_levels(args.levels)
+    from_dir = _bulk_folder(args)
+    if args.source == "bulk":
+        from orchestration.app.preflight import bulk_plan_report
+        from orchestration.defs.resources import CensusBulkResource
+
+        client = None if from_dir else CensusBulkResource(max_retries=1, backoff_factor=0.5).client()
+        print(bulk_plan_report(settings.landing_dir, months, levels, client=client, from_dir=from_dir,
+                               concurrency=settings.census_max_concurrency))  # fmt: skip
+        return
     print(plan_report(LandingStore(settings.landing_dir), months, levels, settings.census_max_concurrency))
+
+
+def _bulk_folder(args: argparse.Namespace) -> Path | None:
+    """--from-dir, checked: it goes with --source bulk and must be a folder."""
+    if args.from_dir is None:
+        return None
+    if args.source != "bulk":
+        raise InputError("--from-dir goes with --source bulk")
+    if not args.from_dir.is_dir():
+        raise InputError(f"--from-dir {args.from_dir}: no such folder")
+    return args.from_dir.expanduser().resolve()
 
 
 def cmd_doctor(args: argparse.Namespace) -> None:

@@ -7,7 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
+from orchestration.census.bulk_files import BulkFileClient, BulkStore, find_in_folder, same_copy, zip_name
 from orchestration.census.client import CensusClient
 from orchestration.census.fetch import measured_latency, month_published
 from orchestration.census.ingest import plan_counts
@@ -140,3 +142,80 @@ def format_findings(findings: list[Finding]) -> str:
     failed = sum(not finding.ok for finding in findings)
     lines.append("everything answered as expected" if not failed else f"{failed} check(s) failed")
     return "\n".join(lines)
+
+
+def bulk_plan_report(
+    root: Path, months: list[date], levels: tuple[str, ...], *, client: BulkFileClient | None,
+    from_dir: Path | None, concurrency: int,
+) -> str:  # fmt: skip
+    """What `backfill --source bulk` would do, before anything is fetched: which flow-months have a
+    ZIP (asked with HEAD, or looked for in the folder), how much is left to download, and which
+    fall back to the API, with their requests."""
+    store, api_store = BulkStore(root), LandingStore(root)
+    landed = store.latest()
+    with_zip = reused = unknown_size = 0
+    to_download = 0
+    from_api: dict[str, list[date]] = {flow: [] for flow in FLOWS}
+    requests = 0
+    for month in months:
+        for flow in FLOWS:
+            key = month_key(month)
+            entry = landed.get(f"{flow}/{key}")
+            if from_dir is not None:
+                found = find_in_folder(from_dir, zip_name(flow, key))
+                present = found is not None
+                size = found.stat().st_size if found else None
+                same = bool(found and entry and entry.size == size)  # an estimate: the copy checks sha256
+            else:
+                probe = client.probe(flow, key) if client else None
+                present = probe is not None
+                size = probe.size if probe else None
+                same = bool(probe and entry and same_copy(entry, probe))
+            if not present:
+                from_api[flow].append(month)
+                total, done = plan_counts(api_store, flow, month, levels)
+                requests += total - done
+                continue
+            with_zip += 1
+            if same:
+                reused += 1
+            elif size is None:
+                unknown_size += 1
+            else:
+                to_download += size
+    span = f"{month_key(months[0])} to {month_key(months[-1])}" if len(months) > 1 else month_key(months[0])
+    where = f"the folder {from_dir}" if from_dir else (client.base_url if client else "no bulk source")
+    flow_months = 2 * len(months)
+    lines = [
+        f"plan for {span}, source bulk ({where}), exports and imports:",
+        f"  bulk files       {with_zip} of {flow_months} flow-months"
+        + (f" ({reused} landed already{'' if from_dir else ', unchanged on the server'})" if reused else ""),
+        f"  {'to copy' if from_dir else 'to download':<17}{_size(to_download)}"
+        + (f" (+ {unknown_size} of unknown size)" if unknown_size else ""),
+    ]
+    for flow in FLOWS:
+        if from_api[flow]:
+            lines.append(f"  from the API     {flow} {_ranges(from_api[flow])} (no ZIP)")
+    if any(from_api.values()):
+        low, high = (_duration(requests * s / concurrency) for s in LIVE_SECONDS)
+        lines.append(
+            f"  API requests     {requests:,} ({low} to {high}, {concurrency} at a time; CENSUS_API_KEY needed)"
+        )
+    return "\n".join(lines)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e9:,.1f} GB" if count >= 1e9 else f"{count / 1e6:,.1f} MB"
+
+
+def _ranges(months: list[date]) -> str:
+    """2015-01..2015-03, 2016-07: consecutive months as ranges."""
+    runs: list[list[date]] = []
+    for month in months:
+        if runs and add_months(runs[-1][-1], 1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return ", ".join(
+        month_key(run[0]) if len(run) == 1 else f"{month_key(run[0])}..{month_key(run[-1])}" for run in runs
+    )

@@ -16,11 +16,13 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from orchestration.core.errors import CensusApiError, InputError
+from orchestration.core.errors import CensusApiError, InputError, Unreachable
 from orchestration.core.http import retrying_session
 from orchestration.store.landing import ContentStore, utc_now
 
@@ -128,8 +130,16 @@ class BulkFileClient:
         url = zip_url(self.base_url, flow, month)
         try:
             response = self.session.head(url, timeout=self.timeout, allow_redirects=True)
+        except requests.exceptions.ConnectionError as error:
+            reason = error.args[0] if error.args else None
+            if isinstance(reason, MaxRetryError) and isinstance(reason.reason, NewConnectionError):
+                raise Unreachable(
+                    f"cannot reach {urlsplit(url).netloc} for {zip_name(flow, month)} "
+                    "(check the network, a proxy, or CENSUS_BULK_BASE_URL)"
+                ) from None
+            raise BulkFileError(f"{url}: the connection failed ({type(error).__name__})") from None
         except requests.exceptions.RequestException as error:
-            raise BulkFileError(f"cannot reach {url} ({type(error).__name__})") from None
+            raise BulkFileError(f"{url}: no answer to HEAD ({type(error).__name__})") from None
         if response.status_code in (404, 410):
             return None
         if response.status_code != 200:
@@ -182,7 +192,7 @@ def land_zip(store: BulkStore, client: BulkFileClient | None, flow: str, month: 
     server: a ZIP whose size and validators are those landed already is not downloaded again."""
     landed = store.entry(flow, month)
     if from_dir is not None:
-        source = _find_in(from_dir, zip_name(flow, month))
+        source = find_in_folder(from_dir, zip_name(flow, month))
         if source is None:
             return None, False
         with open(source, "rb") as handle:
@@ -197,7 +207,7 @@ def land_zip(store: BulkStore, client: BulkFileClient | None, flow: str, month: 
     probe = client.probe(flow, month)
     if probe is None:
         return None, False
-    if landed and _same_copy(landed, probe) and (store.root / landed.file).exists():
+    if landed and same_copy(landed, probe) and (store.root / landed.file).exists():
         return landed, False
     part = store.part_path(flow, month)
     client.download(probe, part)
@@ -206,7 +216,7 @@ def land_zip(store: BulkStore, client: BulkFileClient | None, flow: str, month: 
     return entry, not (landed and landed.sha256 == entry.sha256)
 
 
-def _same_copy(landed: BulkEntry, probe: Probe) -> bool:
+def same_copy(landed: BulkEntry, probe: Probe) -> bool:
     if landed.url != probe.url or (probe.size is not None and probe.size != landed.size):
         return False
     validators = [(landed.etag, probe.etag), (landed.last_modified, probe.last_modified)]
@@ -214,7 +224,7 @@ def _same_copy(landed: BulkEntry, probe: Probe) -> bool:
     return bool(known) and all(ours == theirs for ours, theirs in known)
 
 
-def _find_in(folder: Path, name: str) -> Path | None:
+def find_in_folder(folder: Path, name: str) -> Path | None:
     """The file of that name in the folder, whatever its case (`imdb2501.zip` too)."""
     if not folder.is_dir():
         raise InputError(f"--from-dir {folder}: no such folder")
