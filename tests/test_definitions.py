@@ -182,7 +182,7 @@ def test_run_steps_fork_from_a_server_that_has_imported_the_code_location():
     from orchestration.defs.executor import PRELOAD_MODULES
 
     code = defs()
-    for name in ("census_monthly", "hts_release_job", "publish"):
+    for name in ("census_monthly", "census_bulk_backfill", "hts_release_job", "publish"):
         executor = code.resolve_job_def(name).executor_def
         assert executor.name == "forkserver_multiprocess", name
     # A step process starts from the preloaded modules: loading the code location and its jobs after
@@ -199,3 +199,18 @@ def test_run_steps_fork_from_a_server_that_has_imported_the_code_location():
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"
+
+
+def test_the_bulk_backfill_job_is_the_refresh_over_the_bulk_files():
+    """Same steps and assets as census_monthly, with source bulk unless the launchpad says otherwise."""
+    code = defs()
+    bulk, monthly = code.resolve_job_def("census_bulk_backfill"), code.resolve_job_def("census_monthly")
+    assert bulk.asset_layer.executable_asset_keys == monthly.asset_layer.executable_asset_keys
+    assert {dg.AssetKey(["raw", "census_bulk_imports"]), dg.AssetKey(["marts", "fct_trade_by_district_monthly"])} <= (
+        bulk.asset_layer.executable_asset_keys
+    )
+    # a partition run (a UI backfill is one run per month) gets source bulk
+    ops = bulk.partitioned_config.get_run_config_for_partition_key("2017-01-01")["ops"]
+    assert {op: config["config"]["source"] for op, config in ops.items()} == dict.fromkeys(
+        ("census_landing", "census_exports", "census_imports"), "bulk"
+    )

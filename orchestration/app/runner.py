@@ -26,7 +26,7 @@ from orchestration.core.periods import month_range
 from orchestration.core.settings import current_settings
 from orchestration.core.stopping import Stopped, check_stop, stop_requested
 from orchestration.defs.census.assets import census_exports, census_imports, census_landing
-from orchestration.defs.census.jobs import census_monthly_job, refresh_run_request
+from orchestration.defs.census.jobs import census_bulk_backfill_job, census_monthly_job, refresh_run_request
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.hts.assets import hts_release
 from orchestration.defs.hts.jobs import hts_release_job
@@ -45,7 +45,7 @@ ASSETS = (
     hts_release,
     *PUBLISH_ASSETS,
 )
-JOBS = (census_monthly_job, hts_release_job, publish_job)
+JOBS = (census_monthly_job, census_bulk_backfill_job, hts_release_job, publish_job)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -187,15 +187,14 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> RefreshRu
         request.months[0], request.months[-1], source=request.source, levels=request.levels,
         refetch=request.refetch, bulk_dir=str(request.bulk_dir or ""),
     )  # fmt: skip
-    selection = refresh_selection(
-        job_definition(census_monthly_job.name, resources), resources["warehouse"].resolved_path()
-    )
+    job = census_bulk_backfill_job if request.source == "bulk" else census_monthly_job
+    selection = refresh_selection(job_definition(job.name, resources), resources["warehouse"].resolved_path())
     # a bulk month is two steps per flow (its ZIP, its load); a month from the API one per request
     per_month = 2 if request.source == "bulk" else steps_per_month(request.levels)
     total = len(request.months) * len(FLOWS) * per_month
     with tqdm(total=total, desc="refresh", unit="step", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
-        result = _run(census_monthly_job.name, resources=resources, request=run_request, asset_selection=selection)
+        result = _run(job.name, resources=resources, request=run_request, asset_selection=selection)
         bar.set_description("publish")
         published = _run(publish_job.name, resources=resources, stopped_before=BEFORE_PUBLISH)
     return RefreshRuns(result, published)

@@ -15,16 +15,33 @@ from orchestration.defs.tags import WRITES_WAREHOUSE_TAG
 INGEST_OPS = ("census_landing", "census_exports", "census_imports")
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
+# Land both flows, load them, build the Census marts, then the tariff marts.
+REFRESH_SELECTION = dg.AssetSelection.assets(
+    census_landing, census_exports, census_imports, trade_dbt_models, tariff_dbt_models
+)
+
 census_monthly_job = dg.define_asset_job(
     "census_monthly",
-    selection=dg.AssetSelection.assets(
-        census_landing, census_exports, census_imports, trade_dbt_models, tariff_dbt_models
-    ),
+    selection=REFRESH_SELECTION,
     partitions_def=monthly_partitions,
     tags=WRITES_WAREHOUSE_TAG,
     description=(
         "Land Census exports and imports for the partition's months (pool census_api), load them "
         "(pool warehouse), then build the Census marts and the tariff marts."
+    ),
+)
+
+# The same steps over the monthly bulk files: what `backfill --source bulk` runs, and what a
+# backfill of history launched from the UI should select.
+census_bulk_backfill_job = dg.define_asset_job(
+    "census_bulk_backfill",
+    selection=REFRESH_SELECTION,
+    partitions_def=monthly_partitions,
+    tags=WRITES_WAREHOUSE_TAG,
+    config={"ops": {op: {"config": {"source": "bulk"}} for op in INGEST_OPS}},
+    description=(
+        "History from the Census monthly bulk files: each month's IMDB/EXDB ZIPs (or the API for a "
+        "month without one), loaded with their ports and rate provisions, then the marts."
     ),
 )
 
