@@ -56,21 +56,23 @@ def _reusable_landing(landing: Path, months: list[date], shape: BenchShape) -> d
     return generated if recorded == _landing_spec(months, shape) else None
 
 
-BENCH_OUTPUTS = ("landing", "ingest.duckdb", "floor.duckdb", "short", "long")
+BENCH_OUTPUTS = ("landing", "ingest.duckdb", "floor.duckdb", "short", "long", "bulk", "bulk-load", "bulk-floor.duckdb")
+KEPT = ("landing", "bulk")  # generated data, reused by the next run
 
 
 def prepare_workdir(workdir: Path) -> None:
-    """An empty folder, or one an earlier run left (its landing zone is kept for reuse, the
+    """An empty folder, or one an earlier run left (its generated data is kept for reuse, the
     warehouses it built are removed); anything else is refused."""
     import shutil
 
     if not workdir.exists() or not any(workdir.iterdir()):
         return
     names = {p.name.removesuffix(".wal") for p in workdir.iterdir()}
-    if not _landing_marker(workdir / "landing").exists() or not names <= set(BENCH_OUTPUTS):
+    ours = "landing" not in names or _landing_marker(workdir / "landing").exists()
+    if not ours or not names <= set(BENCH_OUTPUTS):
         raise InputError(f"--workdir {workdir} is not empty: the benchmark needs a fresh folder or one of its own")
     for path in workdir.iterdir():
-        if path.name != "landing":
+        if path.name not in KEPT:
             shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 

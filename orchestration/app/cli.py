@@ -108,6 +108,9 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="generate synthetic Census data at scale and time the pipeline on it")
     bench.add_argument("--quick", action="store_true", help="a small run (HS6, 4 months) for CI and tests")
+    bench.add_argument(
+        "--bulk", action="store_true", help="the bulk-file case: parse and load one December imports ZIP"
+    )
     bench.add_argument("--years", type=int, default=10, help="years of history for the long refresh and backfill")
     bench.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")
     bench.add_argument(
@@ -314,6 +317,20 @@ def cmd_bench(args: argparse.Namespace) -> None:
         raise InputError(f"--years {args.years}: choose 2 to 16 (the long history must exceed the 1-year one)")
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="trade-warehouse-bench-"))
     prepare_workdir(workdir)
+    if args.bulk:
+        from orchestration.app.bench_bulk import FULL_LINES, format_bulk_result, run_bulk_bench
+
+        try:
+            result = run_bulk_bench(workdir, lines=FULL_LINES // 10 if args.quick else FULL_LINES,
+                                    log=lambda line: print(line, flush=True))  # fmt: skip
+        finally:
+            if not args.workdir:
+                shutil.rmtree(workdir, ignore_errors=True)
+        print(format_bulk_result(result))
+        if args.json:
+            write_json(result, Path(args.json))
+            print(f"result: {args.json}")
+        return
     if args.quick:
         plan = {"level": "HS6", "traded_share": 0.25, "short_months": 1, "long_months": 3}
     else:

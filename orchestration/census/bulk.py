@@ -170,7 +170,7 @@ LOW_VALUE_COMMODITIES = {
 
 # One VARCHAR column per line, nothing interpreted: the fields are cut by position.
 _LINES = (
-    "read_csv({path}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x01', quote = '', "
+    "read_csv({path}, columns = {{'line': 'VARCHAR'}}, header = false, delim = E'\\x01', quote = '', "
     "escape = '', auto_detect = false, encoding = 'latin-1')"
 )
 
@@ -188,7 +188,8 @@ def member_sql(layout: Layout, *, only_active: bool = True, path: str = "$path")
     for f in layout.fields:
         cut = f"substr(line, {f.start}, {f.length})"
         if f.numeric:
-            cells.append(f"cast(trim({cut}) as bigint) as {f.name}")
+            # DuckDB's cast skips the padding spaces itself (a trim first doubles the cost)
+            cells.append(f"cast({cut} as bigint) as {f.name}")
         elif f.name.endswith(("_desc", "_name")) or f.name.startswith("unit_"):
             cells.append(f"rtrim({cut}) as {f.name}")
         else:
@@ -196,7 +197,19 @@ def member_sql(layout: Layout, *, only_active: bool = True, path: str = "$path")
     active = only_active and layout.measures
     where = f"\nwhere {' or '.join(f'{name} <> 0' for name in layout.measures)}" if active else ""
     cut = ",\n        ".join(cells)
-    return f"select * from (\n    select\n        {cut}\n    from {lines_sql(path)}\n){where}"
+    if not active:
+        return f"select\n        {cut}\n    from {lines_sql(path)}"
+    # Most lines of a late-year file carry only earlier months: their monthly block is the
+    # canonical zeros (right-aligned, space-padded). One string comparison drops them before
+    # anything is cut or cast (materialized, or DuckDB folds the casts into the same filter and
+    # casts every line); the exact test then decides for the lines left.
+    first = next(f for f in layout.fields if f.numeric)
+    zeros = "0".rjust(MEASURE_WIDTH) * len(layout.measures)
+    return (
+        f"with active as materialized (\n    select line from {lines_sql(path)}\n"
+        f"    where substr(line, {first.start}, {len(zeros)}) <> '{zeros}'\n)\n"
+        f"select * from (\n    select\n        {cut}\n    from active\n){where}"
+    )
 
 
 _META = "_landed_file VARCHAR NOT NULL, _vintage TIMESTAMP NOT NULL, _loaded_at TIMESTAMP NOT NULL"
