@@ -14,6 +14,7 @@ from helpers import balances, truth
 from orchestration.app.cli import main
 from orchestration.census.bulk_files import PREFIX, zip_name
 from orchestration.devdata.bulk_files import sample_bulk_zip
+from orchestration.publish.cookbook import recipes
 
 JAN, FEB = date(2017, 1, 1), date(2017, 2, 1)
 
@@ -64,6 +65,16 @@ def test_a_bulk_backfill_loads_history_and_asks_the_api_only_for_a_month_without
     assert districts[0] > 3 and districts[1] > 0
     assert classified == [(2, False), (4, False), (6, False), (10, True)]  # codes of 10 digits only
     assert by_provision >= 4
+    # the cookbook's bulk recipes, on the serving copy the backfill published
+    with duckdb.connect(str(isolated_env / "serving.duckdb"), read_only=True) as serving:
+        recipe = recipes()
+        by_provision = serving.execute(recipe["mexico_by_rate_provision"]).fetchall()
+        ports = serving.execute(recipe["japan_ports"]).fetchall()
+    for month in ("2017-01", "2017-02"):
+        shares = [row[3] for row in by_provision if f"{row[0]:%Y-%m}" == month]
+        assert len(shares) >= 4 and sum(shares) == pytest.approx(100, abs=0.5)
+    assert 0 < len(ports) <= 10 and all(name for _, name, _, _ in ports)
+    assert [row[3] for row in ports] == sorted((row[3] for row in ports), reverse=True)
     # every country's and the world's totals are the published ones (groupings come from the API only)
     loaded = balances(warehouse)
     expected = {key: value for key, value in truth([JAN, FEB]).items() if key[1] == "-" or key[1][0] != "0"}

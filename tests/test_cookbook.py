@@ -33,6 +33,9 @@ def test_the_cookbook_has_every_recipe_under_test():
             "japan_balance_movers",
             "largest_deficits",
             "japan_collected_vs_statutory",
+            # months from the bulk files: tested on a bulk backfill (test_backfill_bulk.py)
+            "mexico_by_rate_provision",
+            "japan_ports",
         ]
     )
 

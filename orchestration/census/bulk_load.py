@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,7 +39,8 @@ from orchestration.census.bulk_files import BulkEntry, BulkStore
 from orchestration.census.bulk_reconcile import compare_with_api, reconcile_with_controls
 from orchestration.census.load import ensure_raw_schema
 from orchestration.census.vintages import latest_files, record_vintage
-from orchestration.core.errors import LandingError, ParseError
+from orchestration.core.errors import LandingError, ParseError, write_failed
+from orchestration.core.settings import current_settings
 from orchestration.store.duckdb import transaction
 
 SOURCE = "census_bulk"
@@ -56,22 +58,34 @@ class BulkLoad:
     notes: list[str] = field(default_factory=list)
 
 
+def _wanted(archive: zipfile.ZipFile, flow: str) -> dict[str, zipfile.ZipInfo]:
+    """The members we read, by layout name, whatever the case of their names (`IMP_DETL.txt` one
+    month, `IMP_DETL.TXT` the next); documentation in subfolders is not ours."""
+    wanted = {layout.member for layout in members(flow)}
+    found = {}
+    for info in archive.infolist():
+        stem = Path(info.filename).name.upper().rsplit(".", 1)[0]
+        if stem in wanted and not info.is_dir() and "/" not in info.filename.strip("/"):
+            found[stem] = info
+    return found
+
+
 def extract_members(archive_path: Path, flow: str, into: Path) -> dict[str, Path]:
-    """Each member we read, streamed out of the ZIP into `into` (names matched whatever their case:
-    `IMP_DETL.txt` one month, `IMP_DETL.TXT` the next). A missing required member fails."""
-    wanted = {layout.member: layout for layout in members(flow)}
+    """Each member we read, streamed out of the ZIP into `into`. A missing required member fails."""
     found: dict[str, Path] = {}
     try:
         with zipfile.ZipFile(archive_path) as archive:
-            for info in archive.infolist():
-                stem = Path(info.filename).name.upper().rsplit(".", 1)[0]
-                if stem in wanted and not info.is_dir() and "/" not in info.filename.strip("/"):
-                    target = into / f"{stem}.TXT"
-                    with archive.open(info) as source, open(target, "wb") as out:
-                        shutil.copyfileobj(source, out, 1 << 20)
-                    found[stem] = target
             names = [info.filename for info in archive.infolist()]
-    except (zipfile.BadZipFile, OSError) as error:
+            for stem, info in _wanted(archive, flow).items():
+                target = into / f"{stem}.TXT"
+                with archive.open(info) as source:
+                    try:
+                        with open(target, "wb") as out:
+                            shutil.copyfileobj(source, out, 1 << 20)
+                    except OSError as error:
+                        raise write_failed(f"unzipping {stem} of {archive_path.name}", target, error) from None
+                found[stem] = target
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         raise LandingError(
             f"{archive_path.name} cannot be read as a ZIP archive ({error}); download it again"
         ) from None
@@ -80,6 +94,21 @@ def extract_members(archive_path: Path, flow: str, into: Path) -> dict[str, Path
     if missing:
         raise LandingError(f"{archive_path.name} has no {' or '.join(missing)} member (it holds {', '.join(names)})")
     return found
+
+
+def scratch_for(archive_path: Path, flow: str, fallback: Path) -> Path:
+    """Where the members are unzipped for DuckDB to read: BULK_SCRATCH_DIR when set; else memory
+    (/dev/shm) when it has twice their size free, since writing ~2.4 GB of December imports to
+    disk takes longer than reading them back; else beside the landing zone."""
+    configured = current_settings().bulk_scratch_dir
+    if configured is not None:
+        return configured
+    with zipfile.ZipFile(archive_path) as archive:
+        needed = sum(info.file_size for info in _wanted(archive, flow).values())
+    memory = Path("/dev/shm")
+    if memory.is_dir() and os.access(memory, os.W_OK) and shutil.disk_usage(memory).free > 2 * needed:
+        return memory
+    return fallback
 
 
 def _misfit(con, layout: Layout, path: Path) -> str | None:
@@ -145,7 +174,7 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
         load.unchanged = True
         return load
     archive = store.path(entry)
-    scratch = scratch or store.folder
+    scratch = scratch or scratch_for(archive, flow, store.folder)
     _remove_stale_extracts(scratch)
     with tempfile.TemporaryDirectory(prefix=f".extract-{os.getpid()}-", dir=scratch) as folder:
         extracted = extract_members(archive, flow, Path(folder))

@@ -88,6 +88,7 @@ class Settings:
     census_max_concurrency: int = 4  # detail requests of one month in flight at once
     http_user_agent: str | None = None  # unset: one naming the project (core/http.py)
     census_bulk_base_url: str = DEFAULT_CENSUS_BULK_BASE_URL
+    bulk_scratch_dir: Path | None = None  # unset: memory when it has room, else beside the landing zone
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,6 +120,7 @@ class Settings:
             census_max_concurrency=_at_least_one(env, "CENSUS_MAX_CONCURRENCY", 4),
             http_user_agent=(env.get("HTTP_USER_AGENT") or "").strip() or None,
             census_bulk_base_url=(env.get("CENSUS_BULK_BASE_URL") or DEFAULT_CENSUS_BULK_BASE_URL).rstrip("/"),
+            bulk_scratch_dir=_path(env, "BULK_SCRATCH_DIR", "") if env.get("BULK_SCRATCH_DIR") else None,
         )
 
 
