@@ -37,6 +37,7 @@ from orchestration.census.bulk import (
 )
 from orchestration.census.bulk_files import BulkEntry, BulkStore
 from orchestration.census.bulk_reconcile import compare_with_api, reconcile_with_controls
+from orchestration.census.bulk_stream import PIECE_BYTES, detail_pieces
 from orchestration.census.load import ensure_raw_schema
 from orchestration.census.vintages import latest_files, record_vintage
 from orchestration.core.errors import LandingError, ParseError, write_failed
@@ -70,13 +71,23 @@ def _wanted(archive: zipfile.ZipFile, flow: str) -> dict[str, zipfile.ZipInfo]:
     return found
 
 
-def extract_members(archive_path: Path, flow: str, into: Path) -> dict[str, Path]:
-    """Each member we read, streamed out of the ZIP into `into`. A missing required member fails."""
+def extract_members(archive_path: Path, flow: str, into: Path, *, skip: tuple[str, ...] = ()) -> dict[str, Path]:
+    """Each member we read but those in `skip`, streamed out of the ZIP into `into`. A missing
+    required member fails."""
     found: dict[str, Path] = {}
     try:
         with zipfile.ZipFile(archive_path) as archive:
             names = [info.filename for info in archive.infolist()]
-            for stem, info in _wanted(archive, flow).items():
+            wanted = _wanted(archive, flow)
+            required = [layout.member for layout in MEMBERS[flow][:2]]
+            missing = [member for member in required if member not in wanted]
+            if missing:
+                raise LandingError(
+                    f"{archive_path.name} has no {' or '.join(missing)} member (it holds {', '.join(names)})"
+                )
+            for stem, info in wanted.items():
+                if stem in skip:
+                    continue
                 target = into / f"{stem}.TXT"
                 with archive.open(info) as source:
                     try:
@@ -89,22 +100,26 @@ def extract_members(archive_path: Path, flow: str, into: Path) -> dict[str, Path
         raise LandingError(
             f"{archive_path.name} cannot be read as a ZIP archive ({error}); download it again"
         ) from None
-    required = [layout.member for layout in MEMBERS[flow][:2]]
-    missing = [member for member in required if member not in found]
-    if missing:
-        raise LandingError(f"{archive_path.name} has no {' or '.join(missing)} member (it holds {', '.join(names)})")
     return found
+
+
+def detail_member(archive_path: Path, flow: str) -> zipfile.ZipInfo:
+    with zipfile.ZipFile(archive_path) as archive:
+        return _wanted(archive, flow)[MEMBERS[flow][0].member]
 
 
 def scratch_for(archive_path: Path, flow: str, fallback: Path) -> Path:
     """Where the members are unzipped for DuckDB to read: BULK_SCRATCH_DIR when set; else memory
-    (/dev/shm) when it has twice their size free, since writing ~2.4 GB of December imports to
-    disk takes longer than reading them back; else beside the landing zone."""
+    (/dev/shm) when it has twice the room they take, since writing to disk costs more than
+    reading back; else beside the landing zone."""
     configured = current_settings().bulk_scratch_dir
     if configured is not None:
         return configured
+    detail = MEMBERS[flow][0].member
     with zipfile.ZipFile(archive_path) as archive:
-        needed = sum(info.file_size for info in _wanted(archive, flow).values())
+        wanted = _wanted(archive, flow)
+    # the detail is never all there at once: a few pieces (bulk_stream), besides the small members
+    needed = sum(info.file_size for stem, info in wanted.items() if stem != detail) + 4 * PIECE_BYTES
     memory = Path("/dev/shm")
     if memory.is_dir() and os.access(memory, os.W_OK) and shutil.disk_usage(memory).free > 2 * needed:
         return memory
@@ -177,16 +192,21 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
     scratch = scratch or scratch_for(archive, flow, store.folder)
     _remove_stale_extracts(scratch)
     with tempfile.TemporaryDirectory(prefix=f".extract-{os.getpid()}-", dir=scratch) as folder:
-        extracted = extract_members(archive, flow, Path(folder))
+        detail = MEMBERS[flow][0]
+        extracted = extract_members(archive, flow, Path(folder), skip=(detail.member,))
         fetched = datetime.fromisoformat(entry.fetched_at).astimezone(UTC).replace(tzinfo=None)
         parameters = {
             "year": month[:4], "mm": month[5:], "period": period, "file": entry.file,
             "vintage": fetched, "loaded_at": datetime.now(UTC).replace(tzinfo=None),
         }  # fmt: skip
         with transaction(con):
+            # the detail is unzipped piece by piece while the pieces before are read
+            pieces = detail_pieces(archive, detail_member(archive, flow), Path(folder))
+            lines = sum(_insert_member(con, flow, month, detail, piece, parameters) for piece in pieces)
+            load.rows[bulk_table(flow, detail)] = lines
             for layout in members(flow):
                 path = extracted.get(layout.member)
-                if path is None:
+                if path is None or layout is detail:
                     continue
                 misfit = None if layout.confirmed else _misfit(con, layout, path)
                 if misfit:
