@@ -126,3 +126,34 @@ def test_the_plan_says_which_months_come_from_the_api_before_anything_is_fetched
     assert lines[4].startswith("  API requests     204 (")  # exports: 102 a month, none landed
     assert methods == {"HEAD"}  # nothing fetched
     assert not (isolated_env / "landing").exists() or not list((isolated_env / "landing").rglob("*.ZIP"))
+
+
+def test_a_revised_zip_on_the_site_becomes_a_new_vintage_and_the_old_print_a_revision(
+    capsys, monkeypatch, isolated_env
+):
+    """June revisions replace the files in place: the next backfill sees the new ETag, fetches the
+    file again and loads it as vintage 2; the first print stays in raw and in fct_trade_revisions."""
+    path = f"2017/Merch/im_m/{zip_name('imports', '2017-01')}"
+    argv = ["backfill", "--source", "bulk", "--start", "2017-01", "--end", "2017-01", "--no-progress"]
+    with BulkServer() as site:
+        site.put(path, sample_bulk_zip("imports", "2017-01", revision=1))  # the first print
+        publish(site, "exports", "2017-01")
+        monkeypatch.setenv("CENSUS_BULK_BASE_URL", site.base_url)
+        assert main(argv) == 0, capsys.readouterr().err
+        site.put(path, sample_bulk_zip("imports", "2017-01"))  # revised in place
+        assert main(argv) == 0, capsys.readouterr().err
+        gets = [seen.path for seen in site.seen if seen.method == "GET"]
+    assert gets.count(path) == 2 and len(gets) == 3  # the unchanged exports file is not fetched again
+    with duckdb.connect(str(isolated_env / "warehouse.duckdb"), read_only=True) as con:
+        vintages = con.execute(
+            "select flow, vintage, source from raw.census_vintages order by flow, vintage"
+        ).fetchall()
+        japan = con.execute(
+            "select imports_usd from marts.fct_bilateral_balance_monthly where partner_code = '5880'"
+        ).fetchone()[0]
+        revised = con.execute(
+            "select count(*) from marts.fct_trade_revisions where flow = 'imports' and period = '2017-01-01'"
+        ).fetchone()[0]
+    assert vintages == [("exports", 1, "census_bulk"), ("imports", 1, "census_bulk"), ("imports", 2, "census_bulk")]
+    assert japan == truth([JAN])[(JAN, "5880", "imports")]  # the latest print
+    assert revised > 0

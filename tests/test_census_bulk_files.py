@@ -58,9 +58,16 @@ def test_a_download_cut_off_resumes_where_it_broke(tmp_path, zip_bytes):
 
 def test_a_download_left_by_a_stopped_run_is_resumed_by_the_next(tmp_path, zip_bytes):
     store = BulkStore(tmp_path / "landing")
-    store.part_path("imports", MONTH).write_bytes(zip_bytes[:123_456])
     with BulkServer() as server:
         server.put(PATH, zip_bytes)
+        # what a run stopped mid-download leaves: the part, and the version it began with
+        probe = client(server).probe("imports", MONTH)
+        part = store.part_path("imports", MONTH)
+        part.write_bytes(zip_bytes[:123_456])
+        part.with_name(part.name + ".json").write_text(
+            json.dumps({"url": probe.url, "size": probe.size, "etag": probe.etag, "last_modified": probe.last_modified})
+        )
+        server.seen.clear()
         entry, _ = land_zip(store, client(server), "imports", MONTH)
     assert [s.range for s in server.gets("IMDB1701.ZIP")] == ["bytes=123456-"]
     assert (store.root / entry.file).read_bytes() == zip_bytes
@@ -110,3 +117,45 @@ def test_a_folder_of_zips_is_read_whatever_the_case_of_their_names(tmp_path, zip
     assert land_zip(store, None, "exports", MONTH, from_dir=folder) == (None, False)
     with pytest.raises(InputError, match="no such folder"):
         land_zip(store, None, "imports", MONTH, from_dir=tmp_path / "missing")
+
+
+def test_a_part_of_an_older_version_is_not_glued_to_the_revised_file(tmp_path, zip_bytes):
+    """A download stopped before the June revision replaced the file: its part is dropped, not
+    resumed against the new file (which would splice two versions together)."""
+    store = BulkStore(tmp_path / "landing")
+    revised = sample_bulk_zip("imports", MONTH, names={"5880": "JAPAN (REVISED)"})
+    with BulkServer(cut_after=200_000) as server:
+        server.put(PATH, zip_bytes)
+        with pytest.raises(BulkFileError, match="kept breaking off"):
+            BulkFileClient(server.base_url, timeout=10, max_retries=0).download(
+                client(server).probe("imports", MONTH), store.part_path("imports", MONTH)
+            )
+        assert store.part_path("imports", MONTH).stat().st_size == 200_000
+        server.put(PATH, revised)
+        entry, new = land_zip(store, client(server), "imports", MONTH)
+    assert new and (store.root / entry.file).read_bytes() == revised
+    assert server.gets("IMDB1701.ZIP")[-1].range is None  # the revised file from its first byte
+
+
+def test_a_part_longer_than_the_file_starts_over(tmp_path, zip_bytes):
+    store = BulkStore(tmp_path / "landing")
+    with BulkServer() as server:
+        server.put(PATH, zip_bytes)
+        probe = client(server).probe("imports", MONTH)
+        part = store.part_path("imports", MONTH)
+        part.write_bytes(b"x" * (len(zip_bytes) + 10))
+        part.with_name(part.name + ".json").write_text(
+            json.dumps({"url": probe.url, "size": probe.size, "etag": probe.etag, "last_modified": probe.last_modified})
+        )
+        entry, _ = land_zip(store, client(server), "imports", MONTH)
+    assert (store.root / entry.file).read_bytes() == zip_bytes
+
+
+def test_refetch_downloads_a_landed_zip_again(tmp_path, zip_bytes):
+    store = BulkStore(tmp_path / "landing")
+    with BulkServer() as server:
+        server.put(PATH, zip_bytes)
+        land_zip(store, client(server), "imports", MONTH)
+        entry, new = land_zip(store, client(server), "imports", MONTH, refetch=True)
+    assert len(server.gets("IMDB1701.ZIP")) == 2 and not new  # same bytes: nothing new to load
+    assert (store.root / entry.file).read_bytes() == zip_bytes

@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 import duckdb
 
@@ -59,7 +60,15 @@ def _load_in_child(archive: Path, scratch: Path) -> dict:
     queue = context.Queue()
     child = context.Process(target=_load, args=(str(archive), str(scratch), queue))
     child.start()
-    result = queue.get()
+    while True:
+        try:
+            result = queue.get(timeout=5)
+            break
+        except Empty:
+            if not child.is_alive():
+                raise RuntimeError(
+                    f"the bulk load process ended without a result (exit code {child.exitcode})"
+                ) from None
     child.join()
     shutil.rmtree(scratch, ignore_errors=True)
     return result

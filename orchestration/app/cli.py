@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         "--from-dir", type=Path, metavar="DIR", help="bulk: the IMDB/EXDB ZIPs from this folder, not the site"
     )
     backfill.add_argument("--levels", default=",".join(DEFAULT_LEVELS), help=LEVELS_HELP + " (API months only)")
+    backfill.add_argument("--refetch", action="store_true", help="download the months' ZIPs (or API answers) again")
     backfill.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     plan = commands.add_parser("plan", help="the Census requests a refresh would make, what is landed, how long")
@@ -184,7 +185,7 @@ def cmd_backfill(args: argparse.Namespace) -> None:
     from_dir = _bulk_folder(args)
     with writer_lock(current_settings().warehouse_path):
         refresh(
-            RefreshRequest(months=months, source=args.source, levels=levels, bulk_dir=from_dir),
+            RefreshRequest(months=months, source=args.source, levels=levels, refetch=args.refetch, bulk_dir=from_dir),
             show_progress=not args.no_progress,
         )
     with _connect_read_only(current_settings()) as con:

@@ -10,6 +10,7 @@ vintage's file stays until an operator prunes it.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import time
@@ -95,6 +96,7 @@ class BulkStore(ContentStore):
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
         target = self.folder / month / f"{zip_name(flow, month)[:-4]}-{digest[:12]}.ZIP"
         os.replace(part, target)
+        part.with_name(part.name + ".json").unlink(missing_ok=True)
         entry = BulkEntry(
             flow, month, target.relative_to(self.root).as_posix(), url, target.stat().st_size, digest, utc_now(),
             probe.etag if probe else None, probe.last_modified if probe else None,
@@ -151,15 +153,25 @@ class BulkFileClient:
     def download(self, probe: Probe, part: Path) -> None:
         """The whole file into `part`, resuming from what `part` already holds (a download cut
         short by a broken connection, here or in an earlier run)."""
+        _forget_other_versions(part, probe)
         for attempt in range(1, self.attempts + 1):
             have = part.stat().st_size if part.exists() else 0
             if probe.size is not None and have == probe.size:
                 return
-            headers = {"Range": f"bytes={have}-"} if have else {}
-            if probe.etag and have:
-                headers["If-Range"] = probe.etag
+            if probe.size is not None and have > probe.size:
+                part.unlink()  # longer than the server's file: not a part of it
+                have = 0
+            # identity: the byte offsets of Range are the file's, never a compressed stream's
+            headers = {"Accept-Encoding": "identity"}
+            if have:
+                headers["Range"] = f"bytes={have}-"
+                if probe.etag or probe.last_modified:
+                    headers["If-Range"] = probe.etag or probe.last_modified
             try:
                 with self.session.get(probe.url, headers=headers, stream=True, timeout=self.timeout) as response:
+                    if response.status_code == 416:  # the part does not fit the file: start again
+                        part.unlink(missing_ok=True)
+                        continue
                     if response.status_code not in (200, 206):
                         raise BulkFileError(f"{probe.url} answered HTTP {response.status_code}")
                     if "html" in response.headers.get("Content-Type", ""):
@@ -170,7 +182,7 @@ class BulkFileClient:
                     mode = "ab" if response.status_code == 206 else "wb"  # 200: the server restarts
                     with open(part, mode) as out:
                         # read1: what arrived is written, so a cut loses nothing already received
-                        while chunk := response.raw.read1(_CHUNK, decode_content=True):
+                        while chunk := response.raw.read1(_CHUNK, decode_content=False):
                             out.write(chunk)
                 if probe.size is None or part.stat().st_size == probe.size:
                     return
@@ -186,10 +198,26 @@ class BulkFileClient:
         )
 
 
+def _forget_other_versions(part: Path, probe: Probe) -> None:
+    """A part is resumed only against the version of the file it began with: its validators are
+    kept beside it, and a part of another version (a June revision replaced the file since) or of
+    an unknown one is dropped."""
+    stamp = part.with_name(part.name + ".json")
+    current = {"url": probe.url, "size": probe.size, "etag": probe.etag, "last_modified": probe.last_modified}
+    try:
+        began = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        began = None
+    if part.exists() and began != current:
+        part.unlink()
+    stamp.write_text(json.dumps(current))
+
+
 def land_zip(store: BulkStore, client: BulkFileClient | None, flow: str, month: str, *,
-             from_dir: Path | None = None) -> tuple[BulkEntry | None, bool]:  # fmt: skip
+             from_dir: Path | None = None, refetch: bool = False) -> tuple[BulkEntry | None, bool]:  # fmt: skip
     """(the month's landed ZIP or None when the source has none, whether it is new). From the
-    server: a ZIP whose size and validators are those landed already is not downloaded again."""
+    server: a ZIP whose size and validators are those landed already is not downloaded again,
+    unless `refetch` (a landed ZIP that turned out damaged)."""
     landed = store.entry(flow, month)
     if from_dir is not None:
         source = find_in_folder(from_dir, zip_name(flow, month))
@@ -207,7 +235,7 @@ def land_zip(store: BulkStore, client: BulkFileClient | None, flow: str, month: 
     probe = client.probe(flow, month)
     if probe is None:
         return None, False
-    if landed and same_copy(landed, probe) and (store.root / landed.file).exists():
+    if landed and not refetch and same_copy(landed, probe) and (store.root / landed.file).exists():
         return landed, False
     part = store.part_path(flow, month)
     client.download(probe, part)

@@ -55,6 +55,7 @@ def land_bulk_months(
     from_dir: Path | None = None,
     api_client: Callable[[], CensusClient] | None = None,
     levels: tuple[str, ...],
+    refetch: bool = False,
     progress: Progress = NO_PROGRESS,
     stats: BulkIngest | None = None,
 ) -> BulkIngest:
@@ -65,7 +66,7 @@ def land_bulk_months(
     for month in months:
         key = month_key(month)
         check_stop(f"before landing {flow} {key}")
-        entry, new = land_zip(store, client, flow, key, from_dir=from_dir)
+        entry, new = land_zip(store, client, flow, key, from_dir=from_dir, refetch=refetch)
         if entry is None:
             where = f"in {from_dir}" if from_dir else f"at {zip_url(client.base_url, flow, key)}" if client else ""
             if api_client is None:

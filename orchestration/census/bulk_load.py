@@ -18,6 +18,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from orchestration.census.bulk_files import BulkEntry, BulkStore
 from orchestration.census.bulk_reconcile import compare_with_api, reconcile_with_controls
 from orchestration.census.bulk_stream import PIECE_BYTES, detail_pieces
 from orchestration.census.load import ensure_raw_schema
+from orchestration.census.plan import MEASURES, QUANTITY
 from orchestration.census.vintages import latest_files, record_vintage
 from orchestration.core.errors import LandingError, ParseError, write_failed
 from orchestration.core.settings import current_settings
@@ -98,7 +100,8 @@ def extract_members(archive_path: Path, flow: str, into: Path, *, skip: tuple[st
                 found[stem] = target
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         raise LandingError(
-            f"{archive_path.name} cannot be read as a ZIP archive ({error}); download it again"
+            f"{archive_path.name} cannot be read as a ZIP archive ({error}); "
+            "download it again (backfill --source bulk --refetch)"
         ) from None
     return found
 
@@ -201,8 +204,8 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
         }  # fmt: skip
         with transaction(con):
             # the detail is unzipped piece by piece while the pieces before are read
-            pieces = detail_pieces(archive, detail_member(archive, flow), Path(folder))
-            lines = sum(_insert_member(con, flow, month, detail, piece, parameters) for piece in pieces)
+            with closing(detail_pieces(archive, detail_member(archive, flow), Path(folder))) as pieces:
+                lines = sum(_insert_member(con, flow, month, detail, piece, parameters) for piece in pieces)
             load.rows[bulk_table(flow, detail)] = lines
             for layout in members(flow):
                 path = extracted.get(layout.member)
@@ -264,31 +267,37 @@ def _api_vintage(con, flow: str, period: date) -> list[str] | None:
     return row[0] if row else None
 
 
-_GRAIN = {
-    # raw.census_<flow> column <- bulk detail measure
-    "imports": {
-        "gen_val_mo": "gen_val_mo", "con_val_mo": "con_val_mo", "dut_val_mo": "dut_val_mo",
-        "cal_dut_mo": "cal_dut_mo", "gen_cif_mo": "gen_cif_mo", "ves_val_mo": "ves_val_mo",
-        "air_val_mo": "air_val_mo", "gen_qy1_mo": "gen_qy1_mo",
-    },
-    "exports": {"all_val_mo": "all_val_mo", "ves_val_mo": "ves_val_mo", "air_val_mo": "air_val_mo",
-                "qty_1_mo": "qty_1_mo"},
-}  # fmt: skip
+# The API's value measures and its quantity, by flow: the bulk detail has columns of the same names.
+_VALUES = {flow: tuple(name.lower() for name in MEASURES[flow]) for flow in MEASURES}
+_QUANTITY = {flow: QUANTITY[flow][0].lower() for flow in QUANTITY}
 
 
 def _insert_api_grain(con, flow: str, period: date, file: str, vintage: datetime) -> None:
     """HS10 x country, HS10 x world, and the all-commodity totals of each country and the world,
     summed over districts, rate provisions, program subcodes and domestic/foreign."""
-    measures = _GRAIN[flow]
-    quantity = "gen_qy1_mo" if flow == "imports" else "qty_1_mo"
+    values, quantity = _VALUES[flow], _QUANTITY[flow]
     commodity = "i_commodity" if flow == "imports" else "e_commodity"
     word = FLOW_WORD[flow]
-    sums = ",\n            ".join(f"cast(sum(d.{source}) as bigint) as {target}" for target, source in measures.items())
-    columns = ", ".join(measures)
+    sums = ",\n            ".join(f"cast(sum(d.{name}) as bigint) as {name}" for name in (*values, quantity))
+    columns = ", ".join(values)
+    has_names = con.execute(
+        f"select count(*) > 0 from raw.census_bulk_{word}_countries where period = $period and _landed_file = $file",
+        {"period": period, "file": file},
+    ).fetchone()[0]
+    # names from earlier loads only when the file's own country file was left out (EXP_CTY's
+    # layout is assumed): that look-up reads every month loaded so far
+    known_names = (
+        "select null::varchar as cty_code, null::varchar as cty_name where false"
+        if has_names
+        else """select cty_code, arg_max(cty_name, period) as cty_name
+            from (select cty_code, cty_name, period from raw.census_exports
+                  union all select cty_code, cty_name, period from raw.census_imports)
+            where cty_code <> '-' group by 1"""
+    )
     con.execute(
         f"""
         insert into raw.census_{flow} (period, comm_lvl, cty_code, cty_name, summary_lvl, {commodity}, {columns},
-            {quantity}_flag, unit_qy1, _source, _landed_file, _vintage, _loaded_at)
+            {quantity}, {quantity}_flag, unit_qy1, _source, _landed_file, _vintage, _loaded_at)
         with cells as (
             select d.commodity, d.cty_code, {sums}
             from raw.census_bulk_{flow} as d
@@ -299,19 +308,14 @@ def _insert_api_grain(con, flow: str, period: date, file: str, vintage: datetime
             select cty_code, any_value(cty_name) as cty_name from raw.census_bulk_{word}_countries
             where period = $period and _landed_file = $file group by 1
         ),
-        known_names as (
-            select cty_code, arg_max(cty_name, period) as cty_name
-            from (select cty_code, cty_name, period from raw.census_exports
-                  union all select cty_code, cty_name, period from raw.census_imports)
-            where cty_code <> '-' group by 1
-        ),
+        known_names as ({known_names}),
         units as (
             select commodity, any_value(unit_qy1) as unit_qy1 from raw.census_bulk_{word}_commodities
             where period = $period and _landed_file = $file group by 1
         )
         select $period, case when c.commodity is null then '-' else 'HS10' end, coalesce(c.cty_code, '-'),
             case when c.cty_code is null then 'TOTAL FOR ALL COUNTRIES' else coalesce(n.cty_name, k.cty_name) end,
-            'DET', coalesce(c.commodity, '-'), {", ".join(f"c.{name}" for name in measures if name != quantity)},
+            'DET', coalesce(c.commodity, '-'), {", ".join(f"c.{name}" for name in values)},
             case when c.commodity is not null then c.{quantity} end, null, u.unit_qy1,
             $source, $file, $vintage, now()::timestamp
         from cells as c

@@ -60,7 +60,8 @@ def _line_sql(layout: Layout, relation: str, period: tuple[str, str], extra: dic
 
 
 def _copy(con, sql: str, path: Path) -> None:
-    con.execute(f"copy ({sql}) to '{path}' (format csv, header false, quote '', escape '', delimiter E'\\x01')")
+    target = str(path).replace("'", "''")
+    con.execute(f"copy ({sql}) to '{target}' (format csv, header false, quote '', escape '', delimiter E'\\x01')")
 
 
 def write_december_zip(folder: Path, *, lines: int = 3_500_000, active_every: int = 4, year: str = "2025") -> Path:

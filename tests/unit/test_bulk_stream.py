@@ -1,6 +1,7 @@
 """The detail member unzipped in pieces: every piece ends after a whole line, the pieces put
 together are the member, each is gone once the next is asked for, and none is left after."""
 
+import threading
 import zipfile
 
 import pytest
@@ -53,3 +54,18 @@ def test_a_member_without_line_ends_is_one_line_of_error(tmp_path):
     with pytest.raises(LandingError, match="no line end"):
         list(detail_pieces(path, info, scratch, piece_bytes=10_000))
     assert list(scratch.iterdir()) == []
+
+
+def test_a_caller_that_fails_part_way_stops_the_thread_and_leaves_nothing(tmp_path):
+    from contextlib import closing
+
+    path, info = archive_with(tmp_path, b"".join(f"{n:020d}\r\n".encode() for n in range(20_000)))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    with pytest.raises(RuntimeError, match="insert failed"):
+        with closing(detail_pieces(path, info, scratch, piece_bytes=5_000)) as pieces:
+            for number, _piece in enumerate(pieces):
+                if number == 3:
+                    raise RuntimeError("insert failed")
+    assert list(scratch.iterdir()) == []
+    assert not any(thread.name == "bulk-unzip" and thread.is_alive() for thread in threading.enumerate())

@@ -223,7 +223,7 @@ def _land_bulk(config, months, census, census_bulk, landing, progress):
         try:
             stats = land_bulk_months(
                 flow, months, root=landing.root(), client=client, from_dir=from_dir, api_client=census.client,
-                levels=parse_levels(config.levels), progress=progress.reporter(),
+                levels=parse_levels(config.levels), refetch=config.refetch, progress=progress.reporter(),
             )  # fmt: skip
         except PERMANENT as error:
             raise dg.Failure(description=str(error), allow_retries=False) from error

@@ -2,10 +2,13 @@
     config(
         materialized='incremental',
         unique_key='period',
+        pre_hook=["{% if is_incremental() %}delete from {{ this }} where {{ period_window('period') }}{% endif %}"],
         post_hook=["{{ record_mart_changes() }}"],
     )
 }}
 
+-- The window's months are emptied first (pre_hook): a month whose latest vintage is no longer a
+-- bulk file has no rows here any more, and its older bulk rows must not stay.
 -- Months loaded from the bulk files only (the API has no districts). Imports by district of
 -- entry, exports by district of exportation; countries only; HS6 (Schedule B and HTS agree there).
 with
