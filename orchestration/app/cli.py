@@ -318,30 +318,24 @@ def cmd_bench(args: argparse.Namespace) -> None:
         raise InputError(f"--years {args.years}: choose 2 to 16 (the long history must exceed the 1-year one)")
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="trade-warehouse-bench-"))
     prepare_workdir(workdir)
+    log = lambda line: print(line, flush=True)  # noqa: E731
     if args.bulk:
         from orchestration.app.bench_bulk import FULL_LINES, format_bulk_result, run_bulk_bench
 
-        try:
-            result = run_bulk_bench(workdir, lines=FULL_LINES // 10 if args.quick else FULL_LINES,
-                                    log=lambda line: print(line, flush=True))  # fmt: skip
-        finally:
-            if not args.workdir:
-                shutil.rmtree(workdir, ignore_errors=True)
-        print(format_bulk_result(result))
-        if args.json:
-            write_json(result, Path(args.json))
-            print(f"result: {args.json}")
-        return
-    if args.quick:
-        plan = {"level": "HS6", "traded_share": 0.25, "short_months": 1, "long_months": 3}
+        lines = FULL_LINES // 10 if args.quick else FULL_LINES
+        run, report = (lambda: run_bulk_bench(workdir, lines=lines, log=log)), format_bulk_result
     else:
-        plan = {"level": "HS10", "traded_share": 0.5, "short_months": 12, "long_months": 12 * args.years}
+        if args.quick:
+            plan = {"level": "HS6", "traded_share": 0.25, "short_months": 1, "long_months": 3}
+        else:
+            plan = {"level": "HS10", "traded_share": 0.5, "short_months": 12, "long_months": 12 * args.years}
+        run, report = (lambda: run_bench(workdir, **plan, log=log)), format_result
     try:
-        result = run_bench(workdir, **plan, log=lambda line: print(line, flush=True))
+        result = run()
     finally:
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(format_result(result))
+    print(report(result))
     if args.json:
         write_json(result, Path(args.json))
         print(f"result: {args.json}")

@@ -4,6 +4,7 @@ raw.census_{exports,imports} (pool `warehouse`). The landing step retries on its
 from what is landed, and never holds the warehouse; a load never waits on the network. A backfill
 is one run per month, so a month that fails holds up no other."""
 
+from contextlib import contextmanager
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Literal
@@ -53,6 +54,16 @@ PERMANENT = (
     CensusIncomplete, CensusKeyError, CensusNoData, CensusQueryError, InputError, LandingError, ParseError,
     StopRequested, StorageError, Unreachable,
 )  # fmt: skip
+
+
+@contextmanager
+def failing_for_good():
+    """A PERMANENT error fails the step with no retry: trying again cannot help (a bad key, a
+    rejected query, a month not out yet, a month that does not add up, a full disk)."""
+    try:
+        yield
+    except PERMANENT as error:
+        raise dg.Failure(description=str(error), allow_retries=False) from error
 
 
 class CensusIngestConfig(dg.Config):
@@ -195,18 +206,15 @@ def census_landing(
     created = run.create_timestamp if run is not None else None
     fresh_since = created.replace(tzinfo=created.tzinfo or UTC) if created else None
     for flow in FLOWS:
-        try:
+        with failing_for_good():
             stats = land_months(
                 flow, months, source=config.source, levels=parse_levels(config.levels), store=landing.store(),
                 client=client, refetch=config.refetch, progress=progress.reporter(), fresh_since=fresh_since,
             )  # fmt: skip
-        except PERMANENT as error:
-            # Trying again cannot help (a bad key, a rejected query, a month not out yet): fail now.
-            raise dg.Failure(description=str(error), allow_retries=False) from error
         yield dg.MaterializeResult(
             asset_key=LANDING_KEYS[flow],
             metadata={
-                "months": f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})",
+                "months": _span(months),
                 "requests_made": stats.requests_made,
                 "requests_reused_from_landing": stats.requests_reused,
                 "requests_split": stats.requests_split,
@@ -220,13 +228,11 @@ def _land_bulk(config, months, census, census_bulk, landing, progress):
     from_dir = Path(config.bulk_dir).expanduser() if config.bulk_dir else None
     client = None if from_dir else census_bulk.client()
     for flow in FLOWS:
-        try:
+        with failing_for_good():
             stats = land_bulk_months(
                 flow, months, root=landing.root(), client=client, from_dir=from_dir, api_client=census.client,
                 levels=parse_levels(config.levels), refetch=config.refetch, progress=progress.reporter(),
             )  # fmt: skip
-        except PERMANENT as error:
-            raise dg.Failure(description=str(error), allow_retries=False) from error
         yield dg.MaterializeResult(
             asset_key=LANDING_KEYS[flow],
             metadata={
@@ -326,7 +332,7 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
         progress: ProgressResource,
     ):
         months = _months(context)
-        try:
+        with failing_for_good():
             if config.source == "bulk":
                 stats = load_bulk_months(
                     flow, months, root=landing.root(), warehouse_path=warehouse.resolved_path(),
@@ -337,9 +343,6 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
                     flow, months, source=config.source, levels=parse_levels(config.levels), store=landing.store(),
                     warehouse_path=warehouse.resolved_path(), progress=progress.reporter(),
                 )  # fmt: skip
-        except PERMANENT as error:
-            # a month that does not add up, or a full disk, fails the same way on a retry
-            raise dg.Failure(description=str(error), allow_retries=False) from error
         yield from _materializations(context, flow, stats, warehouse, months)
 
     return _assets

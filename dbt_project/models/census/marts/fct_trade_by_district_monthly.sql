@@ -13,47 +13,24 @@
 -- entry, exports by district of exportation; countries only; HS6 (Schedule B and HTS agree there).
 with
 
-imports as (
-
-    select
-        period,
-        'imports' as flow,
-        district_code,
-        partner_code,
-        left(commodity_code, 6) as hs6_code,
-        value_usd,
-        vessel_usd,
-        air_usd,
-        containerized_usd
-
-    from {{ ref('stg_census__bulk_imports') }}
-    where {{ period_window('period') }}
-
-),
-
-exports as (
-
-    select
-        period,
-        'exports' as flow,
-        district_code,
-        partner_code,
-        left(commodity_code, 6) as hs6_code,
-        value_usd,
-        vessel_usd,
-        air_usd,
-        containerized_usd
-
-    from {{ ref('stg_census__bulk_exports') }}
-    where {{ period_window('period') }}
-
-),
-
 lines as (
 
-    select * from imports
-    union all
-    select * from exports
+    {% for flow in ['imports', 'exports'] %}
+    select
+        period,
+        '{{ flow }}' as flow,
+        district_code,
+        partner_code,
+        left(commodity_code, 6) as hs6_code,
+        value_usd,
+        vessel_usd,
+        air_usd,
+        containerized_usd
+
+    from {{ ref('stg_census__bulk_' ~ flow) }}
+    where {{ period_window('period') }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
