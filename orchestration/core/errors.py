@@ -56,6 +56,10 @@ class HtsApiError(WarehouseError):
     """The USITC HTS service failed or answered something unusable."""
 
 
+class WitsApiError(WarehouseError):
+    """The World Bank WITS service failed or answered something unusable."""
+
+
 class StorageError(WarehouseError):
     """A write the disk refused (full, read-only): retrying at once cannot help."""
 

@@ -15,6 +15,7 @@ from orchestration.core.errors import InputError
 DEFAULT_CENSUS_API_BASE_URL = "https://api.census.gov/data/timeseries/intltrade"
 DEFAULT_HTS_API_BASE_URL = "https://hts.usitc.gov/reststop"
 DEFAULT_CENSUS_BULK_BASE_URL = "https://www.census.gov/trade/downloads"
+DEFAULT_WITS_API_BASE_URL = "https://wits.worldbank.org/API/V1"
 
 
 def _number(env: Mapping[str, str], name: str, default: float, kind=float) -> float:
@@ -89,6 +90,7 @@ class Settings:
     http_user_agent: str | None = None  # unset: one naming the project (core/http.py)
     census_bulk_base_url: str = DEFAULT_CENSUS_BULK_BASE_URL
     bulk_scratch_dir: Path | None = None  # unset: memory when it has room, else beside the landing zone
+    wits_api_base_url: str = DEFAULT_WITS_API_BASE_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -121,6 +123,7 @@ class Settings:
             http_user_agent=(env.get("HTTP_USER_AGENT") or "").strip() or None,
             census_bulk_base_url=(env.get("CENSUS_BULK_BASE_URL") or DEFAULT_CENSUS_BULK_BASE_URL).rstrip("/"),
             bulk_scratch_dir=_path(env, "BULK_SCRATCH_DIR", "") if env.get("BULK_SCRATCH_DIR") else None,
+            wits_api_base_url=(env.get("WITS_API_BASE_URL") or DEFAULT_WITS_API_BASE_URL).rstrip("/"),
         )
 
 

@@ -56,11 +56,11 @@ class ContentStore:
             raise LandingError(f"cannot create landing folder {folder}: {error.strerror}") from None
         return folder
 
-    def _store(self, folder: Path, stem: str, body: bytes) -> tuple[str, str, str]:
+    def _store(self, folder: Path, stem: str, body: bytes, suffix: str = ".json.gz") -> tuple[str, str, str]:
         """(sha256 of the body, file relative to the root, sha256 of the file), the file written
         once per distinct content."""
         digest = hashlib.sha256(body).hexdigest()
-        target = folder / f"{stem}-{digest[:12]}.json.gz"
+        target = folder / f"{stem}-{digest[:12]}{suffix}"
         if target.exists():
             stored = target.read_bytes()
         else:
