@@ -16,14 +16,15 @@ ALLOWED = {
     "store": {"core"},
     "census": {"core", "store"},
     "hts": {"core", "store"},
-    "publish": {"core", "store", "census", "hts"},
-    "devdata": {"core", "store", "census", "hts"},
-    "defs": {"core", "store", "census", "hts", "publish"},
-    "app": {"core", "store", "census", "hts", "publish", "devdata", "defs"},
+    "partners": {"core", "store"},
+    "publish": {"core", "store", "census", "hts", "partners"},
+    "devdata": {"core", "store", "census", "hts", "partners"},
+    "defs": {"core", "store", "census", "hts", "partners", "publish"},
+    "app": {"core", "store", "census", "hts", "partners", "publish", "devdata", "defs"},
     "definitions": {"defs"},
     "__init__": set(),
 }
-BELOW_DEFS = {"core", "store", "census", "hts", "publish", "devdata"}
+BELOW_DEFS = {"core", "store", "census", "hts", "partners", "publish", "devdata"}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
