@@ -51,7 +51,10 @@ PARTNERS = (
     ("7910", "SOUTH AFRICA", 420, 640),
 )
 
-# grouping code, API name, members among the sample partners (None = by region rule)
+# grouping code, API name, members among the sample partners (None = by region rule). The EU and
+# the euro area take the members of the month from the dated membership seed instead (the API's
+# 0003 and 0025 rows do the same); the lists here are only their sample members of today.
+TIME_VALID_GROUPINGS = {"0003": "EU", "0025": "EURO_AREA"}
 GROUPINGS = (
     ("0001", "OPEC", ("5170", "5200", "7530")),
     ("0003", "EUROPEAN UNION", ("4010", "4190", "4210", "4231", "4279", "4280", "4700", "4759")),

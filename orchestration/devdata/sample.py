@@ -38,13 +38,18 @@ from orchestration.devdata.catalog import (
     IMPORT_PROFILE,
     PARTNERS,
     SUBHEADINGS,
+    TIME_VALID_GROUPINGS,
     region_members,
 )
 from orchestration.devdata.census_dialect import render
 from orchestration.devdata.published import PUBLISHED_2017
 from orchestration.devdata.schedule import HTS10_CHILDREN, hts10_descriptions
+from orchestration.partners.seeds import members_as_of
 
 SEED = "trade-warehouse-sample-v1"
+# Bumped when the sample's answers change, so that a landing zone written before is written again
+# (2: the EU and euro-area rows hold the members of the month).
+SAMPLE_VERSION = "2"
 WORLD = ("-", "TOTAL FOR ALL COUNTRIES")
 QUANTITY_VARS = {flow: variables[:2] for flow, variables in QUANTITY.items()}  # (quantity, its flag)
 
@@ -217,6 +222,10 @@ def month_rows(flow: str, month: date, revision: int = 0) -> tuple[dict[str, str
     codes = list(by_country)
     aggregates = [(WORLD[0], WORLD[1], "DET", codes)]
     for code, name, members in GROUPINGS:
+        if code in TIME_VALID_GROUPINGS:
+            # as the API's own rows do: the members of the month (the UK is in the EU until 2020-02)
+            current = members_as_of(TIME_VALID_GROUPINGS[code], month)
+            members = tuple(c for c in codes if c in current)
         aggregates.append((code, name, "CGP", list(members) if members else region_members(code, codes)))
 
     commodity, description = COMMODITY_VAR[flow], DESCRIPTION_VAR[flow]

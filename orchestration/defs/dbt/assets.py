@@ -19,6 +19,8 @@ from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import ProgressResource, WarehouseResource
 from orchestration.hts.load import ensure_hts_schema
+from orchestration.partners.load import ensure_partner_schema
+from orchestration.partners.seeds import refresh_parsed_rates
 from orchestration.store import marts_state
 from orchestration.store.duckdb import connect, table_row_counts
 
@@ -157,6 +159,9 @@ def tariff_dbt_models(
     tariff mart reads every loaded month."""
     progress.reporter().set_description("dbt build (tariffs)")
     with connect(warehouse.resolved_path()) as con:
-        # The HTS sources must exist even before any release is loaded.
+        # The HTS and partner sources must exist even before any release or year is loaded; the
+        # schedule seed's texts are parsed here (a few dozen) so the models always match the seed.
         ensure_hts_schema(con)
+        ensure_partner_schema(con)
+        refresh_parsed_rates(con)
     yield from _run_dbt(context, dbt, warehouse, None)

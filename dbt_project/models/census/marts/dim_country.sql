@@ -41,7 +41,9 @@ final as (
                 then left(seen.partner_code, 1) || 'XXX'
         end as region_code,
         seen.first_period,
-        seen.last_period
+        seen.last_period,
+        groupings.membership,
+        groupings.membership_note
 
     from seen
     left join groupings

@@ -1,0 +1,11 @@
+{#- The rate columns of Japan's schedule, in the page's order (orchestration/partners/japan_rates.py
+    RATE_COLUMNS names the same). -#}
+{% macro japan_rate_columns() %}
+    {{ return(['general', 'temporary', 'wto', 'gsp', 'ldc', 'jp_us_trade_agreement', 'australia_epa',
+               'tpp11_cptpp', 'eu_epa', 'uk_epa', 'mexico_epa', 'chile_epa']) }}
+{% endmacro %}
+
+{#- Japan's fiscal year (1 April to 31 March) of a date: JFY2017 = 2017-04-01 .. 2018-03-31. -#}
+{% macro japan_fiscal_year(date_expr) %}
+    (year({{ date_expr }}) - case when month({{ date_expr }}) < 4 then 1 else 0 end)
+{% endmacro %}
