@@ -33,6 +33,9 @@ def test_the_cookbook_has_every_recipe_under_test():
             "japan_balance_movers",
             "largest_deficits",
             "japan_collected_vs_statutory",
+            "japan_export_tariffs",
+            "beef_safeguard_this_year",
+            "eu27_vs_eu28",
             # months from the bulk files: tested on a bulk backfill (test_backfill_bulk.py)
             "mexico_by_rate_provision",
             "japan_ports",
@@ -100,3 +103,39 @@ def test_collected_and_statutory_rates_for_japan(run):
     assert len(rows) == 24
     assert all(0 < r["collected_pct"] < 10 for r in rows)
     assert all(0 < r["schedule_known_for_pct_of_value"] <= 100 for r in rows)
+
+
+def test_japan_export_tariffs_put_beef_under_the_safeguard_first(run):
+    rows = run("japan_export_tariffs")
+    by_code = {r["hs6_code"]: r for r in rows}
+    # frozen beef: 38.5 % for seven months, 50 % from August (the safeguard), weighted by value
+    frozen = by_code["020230"]
+    assert 38.5 < frozen["tariff_faced_pct"] < 50 and frozen["under_safeguard"] and frozen["verified"]
+    assert by_code["020130"]["tariff_faced_pct"] == 38.5 and not by_code["020130"]["under_safeguard"]
+    assert rows[0]["hs6_code"][:4] in ("0201", "0202")  # the largest duty is on beef
+    unknown = [r for r in rows if r["tariff_faced_pct"] is None]
+    assert unknown and all(r["no_rate_reason"] and r["estimated_duty_musd"] is None for r in unknown)
+
+
+def test_beef_safeguard_this_year_shows_the_2017_trigger(run):
+    rows = run("beef_safeguard_this_year")
+    june = {r["condition_code"]: r for r in rows if r["period"].month == 6 and r["regime"] == "WTO-SSG-2017"}
+    assert june["world_frozen"]["japan_imports_cum_t"] == 89253 and june["world_frozen"]["trigger_t"] == 89140
+    assert june["non_epa_frozen"]["pct_of_trigger"] == pytest.approx(100 * 37823 / 35468, abs=0.01)
+    assert all(r["regime_triggered"] for r in june.values())
+    assert {r["safeguard_rate_pct"] for r in rows if r["period"].month == 9} == {50.0}
+
+
+def test_eu27_vs_eu28_follows_the_apis_eu_of_the_month(run):
+    rows = run("eu27_vs_eu28")
+    assert len(rows) == 24
+    assert all(r["eu_of_the_month_musd"] == r["census_0003_musd"] for r in rows)
+    assert {r["members_of_the_month"] for r in rows} == {28}  # 2016-2017: EU-28 with the UK
+    # the UK is the whole difference between the EU of the month and today's 27
+    uk = run(
+        "japan_balance",
+        "select period, round(balance_usd / 1e6, 1) as uk from marts.fct_bilateral_balance_monthly "
+        "where partner_code = '4120' order by period",
+    )
+    for row, united_kingdom in zip(rows, uk, strict=True):
+        assert row["eu_of_the_month_musd"] - row["eu27_musd"] == pytest.approx(united_kingdom["uk"], abs=0.11)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-BLUE, ORANGE, GREY, RED = "#1f5a96", "#d9822b", "#8a8f98", "#b8312f"
+from orchestration.publish.plotting import BLUE, GREY, ORANGE, RED, billions, pyplot, save_figure
+from orchestration.publish.safeguard_chart import safeguard_chart
 
 
 @dataclass
@@ -25,37 +26,10 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
 
-def _pyplot():
-    """matplotlib, imported when a chart is drawn: importing it costs about a second of CPU in
-    every process that loads the Dagster definitions (each run step, the code server), and most
-    of them draw nothing."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display here or in Dagster's workers
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _billions(value, _position=None) -> str:
-    if value == 0:
-        return "$0"
-    if abs(value) >= 1e10:
-        return f"${value / 1e9:,.0f}B"
-    return f"${value / 1e9:,.1f}B" if abs(value) >= 1e9 else f"${value / 1e6:,.0f}M"
-
-
 def _label(code: str, text: str | None) -> str:
     """`8703 Motor cars and vehicles ...` on at most two short lines."""
     words = (text or "").split(";")[0].split(",")[0].title()
     return f"{code} " + "\n".join(textwrap.wrap(words, 30)[:2])
-
-
-def _save(figure, path: Path) -> Path:
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    _pyplot().close(figure)
-    return path
 
 
 def balance_chart(con, partner: str, name: str, path: Path) -> Path | None:
@@ -69,21 +43,21 @@ def balance_chart(con, partner: str, name: str, path: Path) -> Path | None:
     from matplotlib.dates import DateFormatter
     from matplotlib.ticker import FuncFormatter
 
-    plt = _pyplot()
+    plt = pyplot()
     periods = [r[0] for r in rows]
     figure, axis = plt.subplots(figsize=(10, 4.8))
     axis.bar(periods, [r[1] for r in rows], width=20, color=[RED if r[1] < 0 else BLUE for r in rows],
              label="monthly balance")  # fmt: skip
     axis.axhline(0, color=GREY, linewidth=0.8)
     axis.set_ylabel("monthly balance")
-    axis.yaxis.set_major_formatter(FuncFormatter(_billions))
+    axis.yaxis.set_major_formatter(FuncFormatter(billions))
     rolling = [(p, r[2]) for p, r in zip(periods, rows, strict=True) if r[2] is not None]
     if rolling:
         twin = axis.twinx()
         twin.plot([p for p, _ in rolling], [v for _, v in rolling], color=ORANGE, linewidth=2.2,
                   label="12-month total (right axis)")  # fmt: skip
         twin.set_ylabel("12-month total")
-        twin.yaxis.set_major_formatter(FuncFormatter(_billions))
+        twin.yaxis.set_major_formatter(FuncFormatter(billions))
         lows = min(v for _, v in rolling), max(v for _, v in rolling)
         twin.set_ylim(min(lows[0] * 1.15, 0), max(lows[1] * 1.15, 0))
         figure.legend(loc="lower center", ncol=2, frameon=False)
@@ -117,13 +91,13 @@ def products_chart(con, partner: str, name: str, path: Path) -> Path | None:
         return None
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    figure, axes = _pyplot().subplots(1, 2, figsize=(14, 6.4))
+    figure, axes = pyplot().subplots(1, 2, figsize=(14, 6.4))
     for axis, flow, color in ((axes[0], "exports", BLUE), (axes[1], "imports", RED)):
         rows = list(reversed(_top_products(con, partner, flow, year)))
         labels = [_label(code, text) for code, text, _, _ in rows]
         values = [value for _, _, value, _ in rows]
         axis.barh(labels, values, color=color)
-        axis.xaxis.set_major_formatter(FuncFormatter(_billions))
+        axis.xaxis.set_major_formatter(FuncFormatter(billions))
         axis.xaxis.set_major_locator(MaxNLocator(4))
         for index, (_, _, value, change) in enumerate(rows):
             note = "new" if change is None else f"{round(change):+d}% YoY"
@@ -131,7 +105,7 @@ def products_chart(con, partner: str, name: str, path: Path) -> Path | None:
         axis.set_xlim(0, max(values or [1]) * 1.35)
         axis.set_title(f"U.S. {flow} {'to' if flow == 'exports' else 'from'} {name}, top HS4, {year}")
         axis.tick_params(axis="y", labelsize=8)
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def tariff_chart(con, partner: str, name: str, path: Path) -> Path | None:
@@ -146,7 +120,7 @@ def tariff_chart(con, partner: str, name: str, path: Path) -> Path | None:
     from matplotlib.dates import DateFormatter
     from matplotlib.ticker import FuncFormatter
 
-    figure, axis = _pyplot().subplots(figsize=(10, 4.2))
+    figure, axis = pyplot().subplots(figsize=(10, 4.2))
     axis.plot([r[0] for r in rows], [r[1] for r in rows], color=RED, linewidth=2.2, label="collected (duty / value)")
     axis.plot([r[0] for r in rows], [r[2] for r in rows], color=BLUE, linewidth=1.6, linestyle="--",
               label="statutory MFN rate, where the schedule is loaded")  # fmt: skip
@@ -159,7 +133,7 @@ def tariff_chart(con, partner: str, name: str, path: Path) -> Path | None:
     coverage = rows[-1][3]
     known = f" (MFN known for {coverage:.0f}% of value)" if coverage else ""
     axis.set_title(f"Tariff rate on U.S. imports from {name}{known}")
-    return _save(figure, path)
+    return save_figure(figure, path)
 
 
 def render(serving: Path, folder: Path, partner: str = "5880") -> Report:
@@ -180,6 +154,7 @@ def render(serving: Path, folder: Path, partner: str = "5880") -> Report:
             ("Bilateral balance", balance_chart, f"balance_{partner}.png", "fct_bilateral_balance_monthly"),
             ("Top products", products_chart, f"products_{partner}.png", "fct_product_flows"),
             ("Tariff rates", tariff_chart, f"tariffs_{partner}.png", "fct_effective_tariff_monthly"),
+            ("Japan's beef safeguard", safeguard_chart, f"safeguard_{partner}.png", "fct_safeguard_monitor"),
         ):
             path = chart(con, partner, name, folder / filename) if needs in tables else None
             if path:
