@@ -150,10 +150,12 @@ with_us as (
 
     select
         grid.*,
-        case grid.product_scope
-            when 'frozen' then us.frozen_t
-            when 'chilled' then us.chilled_t
-            else us.frozen_t + us.chilled_t
+        -- a loaded month without frozen (or chilled) lines exported none of it: zero, not unknown
+        case
+            when us.period is null then null
+            when grid.product_scope = 'frozen' then coalesce(us.frozen_t, 0)
+            when grid.product_scope = 'chilled' then coalesce(us.chilled_t, 0)
+            else coalesce(us.frozen_t, 0) + coalesce(us.chilled_t, 0)
         end as us_exports_t,
         us.quantity_incomplete
 
