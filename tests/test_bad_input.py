@@ -226,6 +226,7 @@ class CliCase:
     code: int = 1
 
 
+PARTNERS = ["partners", "refresh", "--source", "replay", "--reporter"]
 CLI_CASES = [
     CliCase("end before start", ["refresh", "--start", "2017-05", "--end", "2017-01"],
             "error: --end 2017-01 is before --start 2017-05"),
@@ -249,6 +250,18 @@ CLI_CASES = [
     CliCase("tariff file that is not JSON", ["tariffs", "refresh", "--file", "{tmp}/hts_2025_rev_7.json",
                                              "--source", "replay"],
             "error: --file {tmp}/hts_2025_rev_7.json is invalid or truncated JSON"),
+    CliCase("partner code not of three digits", [*PARTNERS, "39", "--start-year", "2017", "--end-year", "2018"],
+            "error: --reporter '39' is not a UN M49 country code of three digits such as 392"),
+    CliCase("partner not among the partitions", [*PARTNERS, "250", "--start-year", "2017", "--end-year", "2018"],
+            "error: --reporter 250 is not one of the partners loaded from WITS: 392 Japan, 124 Canada,"),
+    CliCase("partner years reversed", [*PARTNERS, "392", "--start-year", "2018", "--end-year", "2017"],
+            "error: --end-year 2017 is before --start-year 2018"),
+    CliCase("partner year before 2010", [*PARTNERS, "392", "--start-year", "2009", "--end-year", "2010"],
+            "error: --start-year 2009 is before 2010, the first year of the partner tariffs"),
+    CliCase("partner year in the future", [*PARTNERS, "392", "--start-year", "2017", "--end-year", "2099"],
+            f"error: --end-year 2099 is after {date.today().year}, the current year"),
+    CliCase("partner year not a year", [*PARTNERS, "392", "--start-year", "'17", "--end-year", "2018"],
+            "error: --start-year \"'17\" is not a year of four digits such as 2018"),
 ]  # fmt: skip
 
 

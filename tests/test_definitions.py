@@ -90,6 +90,43 @@ def test_tariff_assets_are_partitioned_by_release_and_marts_follow(graph):
     assert {"marts/fct_trade_monthly", "marts/fct_tariff_rates"} <= {k.to_user_string() for k in effective.parent_keys}
 
 
+def test_partner_tariffs_are_partitioned_by_partner_and_year_and_feed_the_tariff_models(graph):
+    node = graph.get(dg.AssetKey(["raw", "partner_wits_tariffs"]))
+    partitions = node.partitions_def
+    assert isinstance(partitions, dg.MultiPartitionsDefinition)
+    dimensions = {d.name: d.partitions_def.get_partition_keys() for d in partitions.partitions_defs}
+    assert dimensions["partner"] == ["392", "124", "484", "156", "410"]
+    assert dimensions["year"][0] == "2010" and dimensions["year"][-1] == str(date.today().year)
+    assert node.pools == {"warehouse"} and node.group_name == "tariffs"
+    assert dg.AssetKey(["staging", "stg_partners__wits_tariffs"]) in node.child_keys
+    job = defs().resolve_job_def("partner_tariffs_job")
+    assert job.partitions_def == partitions
+    assert {"raw/partner_wits_tariffs", "marts/fct_tariff_rates"} <= {
+        key.to_user_string() for key in job.asset_layer.executable_asset_keys
+    }
+
+
+def test_every_partner_partition_is_a_country_of_the_partner_seed():
+    import csv
+
+    from orchestration.defs.partitions import PARTNER_REPORTERS
+
+    with (ROOT / "dbt_project/seeds/partners/partner_codes.csv").open() as seed:
+        m49 = {row["m49_code"] for row in csv.DictReader(seed)}
+    assert set(PARTNER_REPORTERS) <= m49
+
+
+def test_a_partner_year_is_retried_only_for_what_a_retry_can_mend():
+    from orchestration.core.errors import WitsApiError
+    from orchestration.defs.partners.assets import PERMANENT, partner_wits_tariffs
+
+    policy = partner_wits_tariffs.op.retry_policy
+    assert (policy.max_retries, policy.delay, policy.backoff) == (2, 30, dg.Backoff.EXPONENTIAL)
+    # an outage page or a 503 the client gave up on is retried; a year never landed is not
+    # (tests/test_partner_cli.py runs that failure)
+    assert not issubclass(WitsApiError, PERMANENT)
+
+
 def _schedule_tick(served: list[date]):
     with CensusTestServer(served, key=TEST_KEY) as server:
         context = dg.build_schedule_context(
@@ -182,7 +219,7 @@ def test_run_steps_fork_from_a_server_that_has_imported_the_code_location():
     from orchestration.defs.executor import PRELOAD_MODULES
 
     code = defs()
-    for name in ("census_monthly", "census_bulk_backfill", "hts_release_job", "publish"):
+    for name in ("census_monthly", "census_bulk_backfill", "hts_release_job", "partner_tariffs_job", "publish"):
         executor = code.resolve_job_def(name).executor_def
         assert executor.name == "forkserver_multiprocess", name
     # A step process starts from the preloaded modules: loading the code location and its jobs after

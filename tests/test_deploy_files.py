@@ -129,4 +129,4 @@ def test_every_job_that_writes_the_warehouse_queues_behind_the_others():
         if "warehouse" in pools:
             writers.add(job.name)
             assert job.tags.get(WRITES_WAREHOUSE) == "true", job.name
-    assert writers == {"census_monthly", "census_bulk_backfill", "hts_release_job", "publish"}
+    assert writers == {"census_monthly", "census_bulk_backfill", "hts_release_job", "partner_tariffs_job", "publish"}

@@ -97,6 +97,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     tariff_refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    partners = commands.add_parser("partners", help="the tariffs U.S. goods face abroad (WITS TRAINS)")
+    partner_commands = partners.add_subparsers(dest="partner_command", required=True)
+    partner_refresh = partner_commands.add_parser(
+        "refresh", help="load a partner's WITS tariffs (MFN and on U.S. goods) by year and rebuild the tariff marts"
+    )
+    partner_refresh.add_argument(
+        "--reporter", required=True, metavar="M49", help="the country applying the tariff, e.g. 392 (Japan)"
+    )
+    partner_refresh.add_argument("--start-year", required=True, metavar="YYYY", help="first year")
+    partner_refresh.add_argument("--end-year", required=True, metavar="YYYY", help="last year (included)")
+    partner_refresh.add_argument(
+        "--source", choices=("api", "replay"), default="api", help="api (default) or replay from the landing zone"
+    )
+    partner_refresh.add_argument("--refetch", action="store_true", help="fetch the years again even if landed")
+    partner_refresh.add_argument("--no-progress", action="store_true", help="no progress bar")
+
     publish = commands.add_parser(
         "publish", help="write the serving copy, its Parquet and the report from the warehouse"
     )
@@ -308,6 +324,25 @@ def cmd_tariffs(args: argparse.Namespace) -> None:
         print(tariff_summary(con, release))
 
 
+def cmd_partners(args: argparse.Namespace) -> None:
+    from orchestration.defs.partitions import PARTNER_REPORTERS, partner_year_range
+
+    years = partner_year_range(args.reporter, args.start_year, args.end_year)  # before the runner's imports
+    from orchestration.app.runner import PartnerRequest, refresh_partner_tariffs
+
+    with writer_lock(current_settings().warehouse_path):
+        loaded = refresh_partner_tariffs(
+            PartnerRequest(reporter=args.reporter, years=years, source=args.source, refetch=args.refetch),
+            show_progress=not args.no_progress,
+        )
+    name = PARTNER_REPORTERS[args.reporter]
+    for done in loaded:
+        print(
+            f"WITS tariffs of {name} ({args.reporter}) {done.year}: {done.rows:,} rows, "
+            f"{done.requests_made} requests made, no records: {done.no_records or 'none'}"
+        )
+
+
 def cmd_bench(args: argparse.Namespace) -> None:
     import shutil
     import tempfile
@@ -391,13 +426,14 @@ COMMANDS = {
     "status": cmd_status,
     "sql": cmd_sql,
     "tariffs": cmd_tariffs,
+    "partners": cmd_partners,
     "publish": cmd_publish,
     "bench": cmd_bench,
 }
 
 
 # Commands that write: a first SIGINT/SIGTERM stops them at the next safe point.
-STOPPABLE = {"refresh", "backfill", "demo", "tariffs", "publish"}
+STOPPABLE = {"refresh", "backfill", "demo", "tariffs", "partners", "publish"}
 # The terminal's stderr as it was before Dagster's compute-log capture redirected fd 2 (through a
 # child process that an abort kills): what the signal handler says must reach the user.
 _terminal = {"fd": 2}

@@ -30,7 +30,9 @@ from orchestration.defs.census.jobs import census_bulk_backfill_job, census_mont
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.hts.assets import hts_release
 from orchestration.defs.hts.jobs import hts_release_job
-from orchestration.defs.partitions import hts_release_partitions
+from orchestration.defs.partitions import hts_release_partitions, partner_year_key, partner_year_range
+from orchestration.defs.partners.assets import PARTNER_WITS_TARIFFS, partner_wits_tariffs
+from orchestration.defs.partners.jobs import partner_tariffs_job
 from orchestration.defs.publish.assets import BEFORE_PUBLISH, report, serving_copy
 from orchestration.defs.publish.jobs import publish_job
 from orchestration.defs.resources import LandingResource, ServingResource, WarehouseResource, default_resources
@@ -43,9 +45,10 @@ ASSETS = (
     trade_dbt_models,
     tariff_dbt_models,
     hts_release,
+    partner_wits_tariffs,
     *PUBLISH_ASSETS,
 )
-JOBS = (census_monthly_job, census_bulk_backfill_job, hts_release_job, publish_job)
+JOBS = (census_monthly_job, census_bulk_backfill_job, hts_release_job, partner_tariffs_job, publish_job)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -230,18 +233,23 @@ def ensure_sample_landing(root: Path, months: list[date]) -> None:
     from orchestration.census.ingest import entries_to_load
     from orchestration.census.landing import LandingStore
     from orchestration.core.errors import LandingError
-    from orchestration.devdata.sample import write_sample_landing
+    from orchestration.devdata.sample import SAMPLE_VERSION, write_sample_landing
     from orchestration.devdata.schedule import SAMPLE_RELEASE, SAMPLE_RELEASE_DATE, sample_body, sample_rows
     from orchestration.hts.landing import FILE_PART, HtsLandingStore
 
     store = LandingStore(root)
+    stamp = root / "sample_version"
     try:
         for month in months:
             for flow in FLOWS:
                 entries_to_load(store, flow, month, SAMPLE_LEVELS)
+        # a sample written by an older version differs (its answers land as a newer vintage)
+        if not stamp.exists() or stamp.read_text().strip() != SAMPLE_VERSION:
+            raise LandingError("the sample landing zone is from an older version")
     except LandingError:
         print(f"writing the sample landing zone to {root} ...", file=sys.stderr)
         write_sample_landing(store, months, SAMPLE_LEVELS)
+        stamp.write_text(SAMPLE_VERSION + "\n")
     hts = HtsLandingStore(root)
     if FILE_PART not in hts.entries(SAMPLE_RELEASE):
         hts.land(
@@ -308,6 +316,69 @@ def refresh_tariffs(request: TariffRequest, *, show_progress: bool = True) -> tu
             bar.set_description("publish")
             _run(publish_job.name, resources=resources, instance=instance, stopped_before=BEFORE_PUBLISH)
     return release, result
+
+
+@dataclass(frozen=True)
+class PartnerRequest:
+    reporter: str  # the M49 code of the country applying the tariff (a `partner` partition)
+    years: list[int]
+    source: str = "api"
+    refetch: bool = False
+    landing_dir: Path | None = None
+    warehouse_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class PartnerYear:
+    year: int
+    rows: int
+    requests_made: int
+    no_records: str  # the WITS requests answered "no records", e.g. "840-reported"; "" when none
+
+
+def _partner_year(result: dg.ExecuteInProcessResult, year: int) -> PartnerYear:
+    event = next(e for e in result.get_asset_materialization_events() if e.asset_key == PARTNER_WITS_TARIFFS)
+    metadata = {name: value.value for name, value in event.materialization.metadata.items()}
+    return PartnerYear(year, metadata["dagster/row_count"], metadata["requests_made"], metadata["no_records"])
+
+
+def refresh_partner_tariffs(request: PartnerRequest, *, show_progress: bool = True) -> list[PartnerYear]:
+    """Load a partner's WITS tariffs year by year (one partner_tariffs_job run per partition), the
+    tariff marts rebuilt once, in the last year's run, then publish; WarehouseError on failure."""
+    years = sorted(request.years)
+    if not years:
+        raise WarehouseError("no years to load")
+    partner_year_range(request.reporter, str(years[0]), str(years[-1]))
+    instance = _instance()
+    config = {"ops": {partner_wits_tariffs.op.name: {"config": {"source": request.source, "refetch": request.refetch}}}}
+    resources = _resources(request.warehouse_path, request.landing_dir)
+    loaded = []
+    with tqdm(total=len(years), desc="partners", disable=None if show_progress else True, leave=False) as bar:
+        resources["progress"] = _BarProgress(bar)
+        for year in years:
+            bar.set_description(f"partners {request.reporter} {year}")
+            # only the last run builds the marts: they are rebuilt whole, so once covers every year
+            last = year == years[-1]
+            try:
+                result = _run(
+                    partner_tariffs_job.name,
+                    resources=resources,
+                    request=dg.RunRequest(partition_key=partner_year_key(request.reporter, year)),
+                    run_config=config,
+                    instance=instance,
+                    asset_selection=None if last else list(partner_wits_tariffs.keys),
+                )
+            except Stopped:
+                raise
+            except WarehouseError as error:
+                before = ", ".join(str(done.year) for done in loaded)
+                kept = f" ({before} loaded before it; the marts not rebuilt)" if before else ""
+                raise WarehouseError(f"partner {request.reporter} {year}: {error}{kept}") from error
+            loaded.append(_partner_year(result, year))
+            bar.update(1)
+        bar.set_description("publish")
+        _run(publish_job.name, resources=resources, instance=instance, stopped_before=BEFORE_PUBLISH)
+    return loaded
 
 
 def publish_now(*, replace_other: bool = False) -> dg.ExecuteInProcessResult:

@@ -15,6 +15,7 @@ PRELOAD_MODULES = [
     "orchestration.defs.census.checks",
     "orchestration.defs.dbt.assets",
     "orchestration.defs.hts.assets",
+    "orchestration.defs.partners.assets",
     "orchestration.defs.publish.assets",
 ]
 

@@ -14,6 +14,8 @@ from orchestration.core.settings import current_settings
 from orchestration.defs.dbt.project import TradeDbtCliResource, dbt_executable, dbt_project
 from orchestration.hts.client import HtsClient
 from orchestration.hts.landing import HtsLandingStore
+from orchestration.partners.landing import PartnerLandingStore
+from orchestration.partners.wits import WitsClient
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -53,6 +55,9 @@ class LandingResource(dg.ConfigurableResource):
 
     def hts_store(self) -> HtsLandingStore:
         return HtsLandingStore(self.root())
+
+    def partner_store(self) -> PartnerLandingStore:
+        return PartnerLandingStore(self.root())
 
 
 class CensusApiResource(dg.ConfigurableResource):
@@ -129,6 +134,27 @@ class HtsApiResource(dg.ConfigurableResource):
         )
 
 
+class WitsApiResource(dg.ConfigurableResource):
+    """The World Bank WITS API, TRAINS tariffs (default: $WITS_API_BASE_URL or
+    https://wits.worldbank.org/API/V1); no key is needed."""
+
+    base_url: str = ""
+    connect_timeout: float = 10.0
+    # a product/ALL answer for one reporter-year takes seconds to minutes live
+    read_timeout: float = 300.0
+    max_retries: int = 5
+    backoff_factor: float = 2.0
+
+    def client(self) -> WitsClient:
+        return WitsClient(
+            self.base_url or current_settings().wits_api_base_url,
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            max_retries=self.max_retries,
+            backoff_factor=self.backoff_factor,
+        )
+
+
 class ProgressResource(dg.ConfigurableResource):
     """Where ingest reports its steps. Silent in Dagster (the UI shows the run); the CLI swaps
     in a progress bar."""
@@ -145,6 +171,7 @@ def default_resources() -> dict[str, object]:
         "census": CensusApiResource(),
         "census_bulk": CensusBulkResource(),
         "hts": HtsApiResource(),
+        "wits": WitsApiResource(),
         "progress": ProgressResource(),
         "dbt": TradeDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }
