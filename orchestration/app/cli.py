@@ -264,6 +264,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         refresh_tariffs,
     )
     from orchestration.devdata.schedule import SAMPLE_RELEASE
+    from orchestration.publish.beef import beef_months, format_beef_table
     from orchestration.publish.text import format_partner_year, partner_year_table
 
     settings = current_settings()
@@ -284,7 +285,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
         )
     with _connect_read_only(settings) as con:
         name, rows = partner_year_table(con, DEMO_PARTNER, DEMO_YEAR)
+        beef, triggers = beef_months(con, DEMO_YEAR)
     print(format_partner_year(name, DEMO_YEAR, rows))
+    print()
+    print(format_beef_table(DEMO_YEAR, beef, triggers))
     print(
         "\nThe country totals of Canada, Mexico, China, Japan, Germany and South Korea are the published\n"
         "2017 Census figures; every other number in the sample is synthetic (source = 'sample').\n"

@@ -3,6 +3,32 @@
 -- weighted by the days each rate was in force (a safeguard from the 18th counts for 14 days of 31).
 with
 
+trade as (
+
+    {{ census_mart_or_empty('fct_trade_monthly', {
+        'period': 'date', 'partner_code': 'varchar', 'flow': 'varchar', 'hs_level': 'smallint',
+        'commodity_code': 'varchar', 'value_usd': 'bigint', 'quantity': 'bigint',
+        'quantity_unit': 'varchar', 'source': 'varchar'
+    }) }}
+
+),
+
+countries as (
+
+    {{ census_mart_or_empty('dim_country', {
+        'partner_code': 'varchar', 'partner_name': 'varchar', 'is_aggregate': 'boolean'
+    }) }}
+
+),
+
+commodities as (
+
+    {{ census_mart_or_empty('dim_commodity', {
+        'flow': 'varchar', 'hs_level': 'smallint', 'commodity_code': 'varchar', 'description': 'varchar'
+    }) }}
+
+),
+
 exports as (
 
     select
@@ -14,8 +40,8 @@ exports as (
         trade.quantity_unit,
         trade.source as trade_source
 
-    from {{ ref('fct_trade_monthly') }} as trade
-    inner join {{ ref('dim_country') }} as country
+    from trade
+    inner join countries as country
         on country.partner_code = trade.partner_code
     where trade.flow = 'exports'
         and trade.hs_level = 6
@@ -166,9 +192,9 @@ final as (
         joined.trade_source as source
 
     from joined
-    left join {{ ref('dim_country') }} as country
+    left join countries as country
         on country.partner_code = joined.partner_code
-    left join {{ ref('dim_commodity') }} as commodity
+    left join commodities as commodity
         on commodity.flow = 'exports'
         and commodity.hs_level = 6
         and commodity.commodity_code = joined.hs6_code

@@ -29,6 +29,16 @@ beef_rates as (
 
 ),
 
+trade as (
+
+    {{ census_mart_or_empty('fct_trade_monthly', {
+        'period': 'date', 'partner_code': 'varchar', 'flow': 'varchar', 'hs_level': 'smallint',
+        'commodity_code': 'varchar', 'quantity': 'bigint', 'quantity_unit': 'varchar',
+        'quantity_missing': 'boolean'
+    }) }}
+
+),
+
 us_levels as (
 
     select
@@ -40,7 +50,7 @@ us_levels as (
             as tonnes,
         bool_or(trade.quantity_missing or trade.quantity_unit != 'KG') as quantity_incomplete
 
-    from {{ ref('fct_trade_monthly') }} as trade
+    from trade
     where trade.flow = 'exports'
         and trade.hs_level in (6, 10)
         and left(trade.commodity_code, 4) in ('0201', '0202')
