@@ -88,6 +88,36 @@ def serving(demo_warehouse):
     con.close()
 
 
+def test_believed_rates_reach_the_mart_as_unverified_and_sourced_ones_as_verified(serving):
+    rows = dict(
+        serving.execute(
+            """
+            select strftime(valid_from, '%Y-%m-%d') || ' ' || hs6_code, verified
+            from marts.fct_partner_tariff_rates
+            where source = 'us_origin_history' and hs6_code = '020230'
+                and valid_from in (date '2017-08-01', date '2022-04-01', date '2024-04-01', date '2003-08-01')
+            """
+        ).fetchall()
+    )
+    assert rows == {
+        "2003-08-01 020230": False,  # the 2003 safeguard: believed, not in a stored source
+        "2017-08-01 020230": True,
+        "2022-04-01 020230": False,  # JFY2022 staging rate: to verify in Japan's schedule
+        "2024-04-01 020230": True,
+    }
+    # a yen-per-kg or gate-price rate keeps its text and no percent: never a zero
+    pork = serving.execute(
+        """
+        select mfn_applied_pct, us_applied_pct, no_rate_reason from marts.fct_partner_tariff_rates
+        where national_line = '0203.21.020'
+        """
+    ).fetchall()
+    assert pork == [
+        (None, None, "not a percent of value: (393 yen x 1.007 - the value for customs duty)/kg or 46.50 yen/kg "
+         "whichever is the less")
+    ]  # fmt: skip
+
+
 def test_the_monitor_reproduces_the_2017_trigger_from_japans_figures(serving):
     rows = serving.execute(
         """

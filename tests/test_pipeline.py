@@ -177,6 +177,11 @@ def test_the_demo_prints_japan_and_a_second_run_changes_nothing(
     printed = capsys.readouterr().out
     assert "U.S. goods trade with Japan, 2017" in printed
     assert "2017         67,603.5    136,411.3    -68,807.8" in printed
+    # then U.S. beef to Japan with the tariff it faced: frozen beef under the safeguard from August
+    beef = printed[printed.index("U.S. beef exports to Japan, 2017") :].splitlines()
+    assert beef[8].startswith("2017-07") and beef[8].endswith("38.5 %    38.5 %  -")
+    assert beef[9].startswith("2017-08") and beef[9].endswith("38.5 %    50.0 %  in force: 50 %")
+    assert "37,823 t > trigger 35,468 t" in printed and "synthetic" in beef[-2]
     assert snapshot(warehouse) == before
 
 
