@@ -77,3 +77,16 @@ def partner_wits_tariffs(
             "no_records": ", ".join(stats.no_records),
         },
     )
+
+
+# Written before every tariff dbt build (defs/dbt/assets.py) from the schedule seed, so it always
+# matches the seed: shown in the lineage, never materialized on its own.
+partner_parsed_rates = dg.AssetSpec(
+    dg.AssetKey(["raw", "partner_parsed_rates"]),
+    description=(
+        "Every distinct rate text of Japan's schedule seed parsed to structure (kind, applied, "
+        "percent, yen per kg, gate price, quota); rewritten at the start of each tariff dbt build."
+    ),
+    group_name="tariffs",
+    kinds={"duckdb", "python"},
+)
