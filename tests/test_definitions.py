@@ -95,7 +95,7 @@ def test_partner_tariffs_are_partitioned_by_partner_and_year_and_feed_the_tariff
     partitions = node.partitions_def
     assert isinstance(partitions, dg.MultiPartitionsDefinition)
     dimensions = {d.name: d.partitions_def.get_partition_keys() for d in partitions.partitions_defs}
-    assert dimensions["partner"] == ["392", "124", "484", "156", "410"]
+    assert dimensions["partner"][:5] == ["392", "124", "484", "156", "410"] and len(dimensions["partner"]) == 9
     assert dimensions["year"][0] == "2010" and dimensions["year"][-1] == str(date.today().year)
     assert node.pools == {"warehouse"} and node.group_name == "tariffs"
     assert dg.AssetKey(["staging", "stg_partners__wits_tariffs"]) in node.child_keys
@@ -113,11 +113,11 @@ def test_every_partner_partition_is_a_country_of_the_partner_seed():
 
     with (ROOT / "dbt_project/seeds/partners/partner_codes.csv").open() as seed:
         m49 = {row["m49_code"] for row in csv.DictReader(seed)}
-    assert set(PARTNER_REPORTERS) <= m49
+    assert set(PARTNER_REPORTERS) == m49
 
 
 def test_a_partner_year_is_retried_only_for_what_a_retry_can_mend():
-    from orchestration.core.errors import WitsApiError
+    from orchestration.core.errors import WitsApiError, WitsRequestRefused
     from orchestration.defs.partners.assets import PERMANENT, partner_wits_tariffs
 
     policy = partner_wits_tariffs.op.retry_policy
@@ -125,6 +125,7 @@ def test_a_partner_year_is_retried_only_for_what_a_retry_can_mend():
     # an outage page or a 503 the client gave up on is retried; a year never landed is not
     # (tests/test_partner_cli.py runs that failure)
     assert not issubclass(WitsApiError, PERMANENT)
+    assert issubclass(WitsRequestRefused, PERMANENT)  # a 400 or a redirect: asking again cannot help
 
 
 def _schedule_tick(served: list[date]):

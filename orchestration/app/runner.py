@@ -99,8 +99,8 @@ def _has_tariffs(warehouse_path: Path) -> bool:
     with connect(warehouse_path, read_only=True) as con:
         return bool(
             con.execute(
-                "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = 'hts_lines' "
-                "and estimated_size > 0"
+                "select count(*) from duckdb_tables() where schema_name = 'raw' "
+                "and table_name in ('hts_lines', 'partner_wits_tariffs') and estimated_size > 0"
             ).fetchone()[0]
         )
 
@@ -128,8 +128,9 @@ def job_definition(name: str, resources: dict[str, object]) -> dg.JobDefinition:
 
 
 def refresh_selection(job: dg.JobDefinition, warehouse_path: Path) -> list[dg.AssetKey] | None:
-    """What a refresh materializes of census_monthly: all of it, except the tariff marts while no
-    tariff schedule is loaded (they would have nothing to compare). None: the whole job."""
+    """What a refresh materializes of census_monthly: all of it, except the tariff marts (the U.S.
+    schedule's and the partners') while neither an HTS release nor a WITS year is loaded. None: the
+    whole job."""
     if _has_tariffs(warehouse_path):
         return None
     return sorted(job.asset_layer.executable_asset_keys - set(tariff_dbt_models.keys))

@@ -60,6 +60,11 @@ class WitsApiError(WarehouseError):
     """The World Bank WITS service failed or answered something unusable."""
 
 
+class WitsRequestRefused(WitsApiError):
+    """WITS refused the request itself (4xx other than "no records", a redirect): asking again
+    the same way cannot help."""
+
+
 class StorageError(WarehouseError):
     """A write the disk refused (full, read-only): retrying at once cannot help."""
 

@@ -4,6 +4,7 @@ from datetime import date
 import dagster as dg
 
 from orchestration.core.errors import InputError
+from orchestration.partners.seeds import followed_partners
 
 # The Census API serves monthly HS data from January 2010. No end offset: a month becomes a
 # partition when it ends, and is fetched once Census publishes it (about five weeks later).
@@ -17,7 +18,7 @@ hts_release_partitions = dg.DynamicPartitionsDefinition(name="hts_releases")
 # code present in dbt_project/seeds/partners/partner_codes.csv; WITS's own partner is fixed
 # (000 for the MFN rate, 840 for U.S. goods). Years run to the current one: WITS lags 1-3 years,
 # so the newest answer "no records" until the partner notifies its schedule.
-PARTNER_REPORTERS = {"392": "Japan", "124": "Canada", "484": "Mexico", "156": "China", "410": "Korea"}
+PARTNER_REPORTERS = followed_partners()
 FIRST_PARTNER_YEAR = 2010
 partner_years = tuple(str(year) for year in range(FIRST_PARTNER_YEAR, date.today().year + 1))
 partner_year_partitions = dg.MultiPartitionsDefinition(

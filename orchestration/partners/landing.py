@@ -8,6 +8,7 @@ loads nothing for it instead of calling it missing.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from orchestration.partners.wits import check_datatype, check_m49, check_year
 from orchestration.store.landing import MANIFEST, ContentStore, utc_now
 
 SUFFIX = ".xml.gz"
+
+log = logging.getLogger(__name__)
 
 
 def request_key(partner: str, datatype: str = "reported") -> str:
@@ -71,6 +74,11 @@ class PartnerLandingStore(ContentStore):
         previous = self._previous(manifest, PartnerLandedEntry, "key", key)
         if previous and (previous.status, previous.sha256) == (status, digest):
             return previous  # the same answer again: the first vintage stands
+        if previous and previous.status == 200 and previous.rows and status == 404:
+            # WITS answering "no records" for a year it served is more likely its hiccup than a
+            # withdrawal: the rows already landed (and loaded) are kept
+            log.warning(f"WITS answered no records for {key} {reporter} {year}, which landed with rows: kept them")
+            return previous
         entry = PartnerLandedEntry(
             reporter=str(reporter),
             partner=partner,

@@ -17,6 +17,7 @@ from orchestration.partners.japan_rates import RATE_COLUMNS, JapanRate, parse_te
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 MEMBERSHIP = SEEDS_DIR / "country_group_membership.csv"
 JAPAN_LINES = SEEDS_DIR / "partners" / "japan_tariff_lines.csv"
+PARTNER_CODES = SEEDS_DIR / "partners" / "partner_codes.csv"
 
 _COLUMN_TYPES = {str: "VARCHAR", bool: "BOOLEAN", float: "DOUBLE"}
 _PARSED_COLUMNS = [(f.name, f.type) for f in fields(JapanRate)]
@@ -46,6 +47,13 @@ def members_as_of(group_code: str, month: date, path: Path = MEMBERSHIP) -> froz
         for group, code, valid_from, valid_to in _membership(path)
         if group == group_code and valid_from < following and (valid_to is None or valid_to >= first)
     )
+
+
+def followed_partners(path: Path = PARTNER_CODES) -> dict[str, str]:
+    """UN M49 code -> name of each partner whose tariffs the warehouse follows (the seed the marts
+    join on, so the Dagster partitions and the marts never disagree)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {row["m49_code"]: row["partner_name"] for row in csv.DictReader(handle)}
 
 
 def _sql_type(annotation: str) -> str:

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 import requests
 
-from orchestration.core.errors import InputError, WitsApiError
+from orchestration.core.errors import InputError, WitsApiError, WitsRequestRefused
 from orchestration.core.http import ApiClient, BadBody
 
 DATATYPES = ("reported", "aveestimated")
@@ -157,10 +157,11 @@ class WitsClient(ApiClient):
                 return WitsResponse(shown, 404, response.content, 0)
             if 300 <= status < 400:
                 where = response.headers.get("Location", "nowhere")
-                raise WitsApiError(f"{self.api_name} redirected {shown} to {where}")
+                raise WitsRequestRefused(f"{self.api_name} redirected {shown} to {where}")
             if status != 200:
                 snippet = " ".join(response.text.split())[:200]
-                raise WitsApiError(f"{self.api_name} answered HTTP {status} for {shown}: {snippet}")
+                error = WitsRequestRefused if 400 <= status < 500 and status != 429 else WitsApiError
+                raise error(f"{self.api_name} answered HTTP {status} for {shown}: {snippet}")
             # BadBody (an outage page, a cut answer) is asked again; _call names the request
             return WitsResponse(shown, 200, response.content, len(parse_sdmx(response.content)))
 

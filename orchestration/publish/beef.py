@@ -33,7 +33,7 @@ def beef_months(con, year: int) -> tuple[list[BeefMonth], list[str]]:
                 sum(quantity) filter (where quantity_unit = 'KG') / 1000.0 as tonnes,
                 bool_or(quantity is null) as quantity_incomplete,
                 sum(exports_usd) as value_usd,
-                100.0 * sum(estimated_duty_usd)
+                sum(exports_usd * applied_rate_pct)
                     / nullif(sum(exports_usd) filter (where applied_rate_pct is not null), 0) as rate_pct,
                 any_value(source) as source
             from marts.fct_export_tariff_exposure_monthly

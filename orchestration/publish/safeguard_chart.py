@@ -24,6 +24,11 @@ def safeguard_chart(con, partner: str, name: str, path: Path) -> Path | None:
             us_exports_cum_t, safeguard_in_force, regime_name
         from marts.fct_safeguard_monitor
         where jfy = $jfy
+            -- the rule in force in the latest month with Census data (2020 and 2023 change it in January)
+            and regime = (
+                select arg_max(regime, period) from marts.fct_safeguard_monitor
+                where jfy = $jfy and us_exports_t is not null
+            )
         order by condition_code, period
         """,
         {"jfy": jfy},

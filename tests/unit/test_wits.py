@@ -6,7 +6,7 @@ import pytest
 import responses
 from wits_server import NO_RECORDS, OUTAGE_PAGE, real_rows, sdmx_body
 
-from orchestration.core.errors import InputError, LandingError, WitsApiError
+from orchestration.core.errors import InputError, LandingError, WitsApiError, WitsRequestRefused
 from orchestration.core.http import BadBody
 from orchestration.core.settings import Settings
 from orchestration.partners.landing import PartnerLandingStore
@@ -105,7 +105,8 @@ def test_no_records_is_an_answer_without_rows():
 @pytest.mark.parametrize("status, body", [(404, "Not Found"), (400, "Bad Request - Invalid Query")])
 def test_another_404_or_a_400_is_one_line_naming_the_request(status, body):
     responses.get(BASE + PATH, status=status, body=body)
-    with pytest.raises(WitsApiError) as failure:
+    # refused for good: the Dagster asset does not retry it
+    with pytest.raises(WitsRequestRefused) as failure:
         client().tariffs("704", "392", 2018, "090111")
     assert str(failure.value) == f"the WITS service answered HTTP {status} for {BASE + PATH}: {body}"
     assert len(responses.calls) == 1
@@ -152,6 +153,13 @@ def test_no_records_lands_a_line_without_a_file(tmp_path):
     assert store.entries("704", "2018")["840-reported"] == entry
     with pytest.raises(LandingError, match="had no records"):
         store.verify(entry)
+
+
+def test_no_records_for_a_year_that_landed_rows_keeps_the_rows(tmp_path):
+    store = PartnerLandingStore(tmp_path)
+    served = land(store)
+    assert land(store, NO_RECORDS, status=404) == served
+    assert store.entries("704", 2018)["392-reported"] == served
 
 
 def test_a_tampered_file_is_detected(tmp_path):

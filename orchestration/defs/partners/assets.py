@@ -5,14 +5,21 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
-from orchestration.core.errors import InputError, LandingError, ParseError, StorageError, Unreachable
+from orchestration.core.errors import (
+    InputError,
+    LandingError,
+    ParseError,
+    StorageError,
+    Unreachable,
+    WitsRequestRefused,
+)
 from orchestration.core.stopping import StopRequested
 from orchestration.defs.partitions import partner_year_partitions
 from orchestration.defs.resources import LandingResource, WarehouseResource, WitsApiResource
 from orchestration.partners.load import ingest_partner_year
 
 PARTNER_WITS_TARIFFS = dg.AssetKey(["raw", "partner_wits_tariffs"])
-PERMANENT = (InputError, LandingError, ParseError, StopRequested, StorageError, Unreachable)
+PERMANENT = (InputError, LandingError, ParseError, StopRequested, StorageError, Unreachable, WitsRequestRefused)
 
 
 class PartnerIngestConfig(dg.Config):

@@ -52,6 +52,8 @@ members as (
     from months
     cross join membership
     where membership.valid_to is null
+        -- today's members, not those who will join (Bulgaria in the euro area from 2026)
+        and membership.valid_from <= current_date
 
 ),
 

@@ -115,7 +115,10 @@ wits_years as (
         max(simple_average_pct) filter (where partner_m49 = '000' and tariff_type = 'MFN') as mfn_pct,
         max(simple_average_pct) filter (where partner_m49 = '840' and tariff_type = 'AHS') as us_ahs_pct,
         max(simple_average_pct) filter (where partner_m49 = '840' and tariff_type = 'PREF') as us_pref_pct,
-        max(total_lines) as total_lines
+        -- a PREF average covers only the preferential lines: it stands for the product only when
+        -- every line of it is preferential
+        bool_or(pref_lines = total_lines) filter (where partner_m49 = '840' and tariff_type = 'PREF')
+            as us_pref_all_lines
 
     from wits
     group by partner_code, hs6_code, year
@@ -133,10 +136,19 @@ from_wits as (
         make_date(year, 12, 31) as valid_to,
         mfn_pct as mfn_applied_pct,
         cast(null as varchar) as mfn_rate_text,
-        -- effectively applied (the lower of preferential and MFN) when WITS has it for U.S. goods
-        coalesce(us_ahs_pct, least(us_pref_pct, mfn_pct), mfn_pct) as us_rate_pct,
-        case when us_ahs_pct is not null or us_pref_pct is not null then 'preferential' else 'mfn' end
-            as us_rate_basis,
+        -- effectively applied (AHS) when WITS has it for U.S. goods
+        case
+            when us_ahs_pct is not null then us_ahs_pct
+            when us_pref_all_lines then us_pref_pct
+            else mfn_pct
+        end as us_rate_pct,
+        case
+            when us_ahs_pct is not null and us_ahs_pct < mfn_pct then 'preferential'
+            when us_ahs_pct is not null then 'mfn'
+            when us_pref_all_lines then 'preferential'
+            -- Japan, for one, notifies no rates on U.S. goods: an agreement rate may be lower
+            else 'mfn_no_us_rate_in_wits'
+        end as us_rate_basis,
         cast(null as varchar) as us_rate_text,
         cast(null as double) as safeguard_pct,
         'wits' as source,

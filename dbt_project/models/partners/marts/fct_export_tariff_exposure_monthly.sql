@@ -29,6 +29,12 @@ commodities as (
 
 ),
 
+followed as (
+
+    select partner_code from {{ ref('partner_codes') }}
+
+),
+
 exports as (
 
     select
@@ -43,17 +49,15 @@ exports as (
     from trade
     inner join countries as country
         on country.partner_code = trade.partner_code
+    -- the partners whose tariffs the warehouse follows (seeds/partners/partner_codes.csv)
+    inner join followed
+        on followed.partner_code = trade.partner_code
     where trade.flow = 'exports'
         and trade.hs_level = 6
         and not country.is_aggregate
 
 ),
 
-followed as (
-
-    select partner_code from {{ ref('partner_codes') }}
-
-),
 
 rates as (
 
@@ -72,6 +76,8 @@ overlapping as (
         exports.hs6_code,
         rates.source,
         rates.priority,
+        rates.national_line,
+        rates.us_rate_basis,
         rates.verified,
         rates.mfn_applied_pct,
         rates.us_rate_pct,
@@ -102,14 +108,15 @@ by_source as (
         source,
         min(priority) as priority,
         bool_and(verified) as verified,
-        sum(days_in_force) as line_days,
+        string_agg(distinct us_rate_basis, ', ' order by us_rate_basis) as rate_basis,
+        -- the days of the month the source covers, per national line
+        sum(days_in_force) / count(distinct coalesce(national_line, '')) as covered_days,
         count(*) as rate_rows,
         count(applied_pct) as rate_rows_with_pct,
         sum(mfn_applied_pct * days_in_force) / nullif(sum(days_in_force) filter (where mfn_applied_pct is not null), 0)
             as mfn_applied_pct,
         sum(us_rate_pct * days_in_force) / nullif(sum(days_in_force) filter (where us_rate_pct is not null), 0)
             as us_rate_pct,
-        sum(coalesce(safeguard_pct, 0) * days_in_force) / sum(days_in_force) as safeguard_share_pct,
         bool_or(safeguard_pct is not null) as safeguard_in_force,
         sum(applied_pct * days_in_force) / nullif(sum(days_in_force), 0) as applied_pct
 
@@ -122,7 +129,11 @@ chosen as (
 
     select *
     from by_source
-    qualify row_number() over (partition by period, partner_code, hs6_code order by priority) = 1
+    -- a source that covers the whole month first, then the most specific
+    qualify row_number() over (
+        partition by period, partner_code, hs6_code
+        order by covered_days >= dayofmonth(last_day(period)) desc, priority
+    ) = 1
 
 ),
 
@@ -135,22 +146,30 @@ joined as (
         exports.exports_usd,
         exports.quantity,
         exports.quantity_unit,
-        chosen.mfn_applied_pct,
-        chosen.us_rate_pct,
+        round(chosen.mfn_applied_pct, 6) as mfn_applied_pct,
+        round(chosen.us_rate_pct, 6) as us_rate_pct,
         coalesce(chosen.safeguard_in_force, false) as safeguard_in_force,
         -- a rate that is not a percent of value for some line leaves the product without one
-        case when chosen.rate_rows_with_pct = chosen.rate_rows then chosen.applied_pct end as applied_rate_pct,
+        case
+            -- rounded: sums of doubles in a thread-dependent order must not make two builds differ
+            when chosen.rate_rows_with_pct = chosen.rate_rows
+                and chosen.covered_days >= dayofmonth(last_day(exports.period))
+                then round(chosen.applied_pct, 6)
+        end as applied_rate_pct,
         chosen.source as rate_source,
+        chosen.rate_basis,
         chosen.verified as rate_verified,
         case
-            when followed.partner_code is null then 'no schedule loaded for this partner'
             when chosen.source is null then 'no rate known for this product and month'
+            when chosen.covered_days < dayofmonth(last_day(exports.period))
+                then 'a rate is known for only ' || cast(chosen.covered_days as integer) || ' days of the month'
             when chosen.rate_rows_with_pct < chosen.rate_rows
                 then 'a rate is not a percent of value (yen per kg or a formula)'
         end as no_rate_reason,
         -- the exports whose rate is known: the weighted average's denominator
         case
             when chosen.rate_rows_with_pct = chosen.rate_rows and chosen.applied_pct is not null
+                and chosen.covered_days >= dayofmonth(last_day(exports.period))
                 then exports.exports_usd
         end as rated_exports_usd,
         exports.trade_source
@@ -160,8 +179,6 @@ joined as (
         on chosen.period = exports.period
         and chosen.partner_code = exports.partner_code
         and chosen.hs6_code = exports.hs6_code
-    left join followed
-        on followed.partner_code = exports.partner_code
 
 ),
 
@@ -182,11 +199,15 @@ final as (
         joined.applied_rate_pct,
         cast(round(joined.exports_usd * joined.applied_rate_pct / 100) as bigint) as estimated_duty_usd,
         joined.rate_source,
+        joined.rate_basis,
         joined.rate_verified,
         case when joined.applied_rate_pct is null then coalesce(joined.no_rate_reason, 'no rate known') end
             as no_rate_reason,
-        100.0 * sum(joined.exports_usd * joined.applied_rate_pct / 100) over partner_month
-            / nullif(sum(joined.rated_exports_usd) over partner_month, 0) as partner_weighted_avg_pct,
+        -- exact sums (decimal), so that the averages do not depend on the order they were added in
+        cast(
+            sum(joined.exports_usd * cast(joined.applied_rate_pct as decimal(18, 6))) over partner_month
+            / nullif(sum(joined.rated_exports_usd) over partner_month, 0) as double
+        ) as partner_weighted_avg_pct,
         100.0 * coalesce(sum(joined.rated_exports_usd) over partner_month, 0)
             / nullif(sum(joined.exports_usd) over partner_month, 0) as partner_rate_coverage_pct,
         joined.trade_source as source

@@ -29,6 +29,12 @@ beef_rates as (
 
 ),
 
+events as (
+
+    select * from {{ ref('safeguard_events') }}
+
+),
+
 trade as (
 
     {{ census_mart_or_empty('fct_trade_monthly', {
@@ -52,6 +58,7 @@ us_levels as (
 
     from trade
     where trade.flow = 'exports'
+        and trade.partner_code in (select regimes.partner_code from regimes)
         and trade.hs_level in (6, 10)
         and left(trade.commodity_code, 4) in ('0201', '0202')
     group by trade.period, trade.partner_code, left(trade.commodity_code, 4), trade.hs_level
@@ -81,6 +88,77 @@ us_monthly as (
 
 ),
 
+product_scopes as (
+
+    select unnest(['frozen', 'chilled', 'all']) as product_scope
+
+),
+
+us_fiscal_years as (
+
+    -- the U.S. series runs over whole fiscal years, whatever regime is in force: a rule that
+    -- changes on 1 January (2020, 2023) does not restart the count from April
+    select distinct
+        us_monthly.partner_code,
+        scopes.product_scope,
+        {{ japan_fiscal_year('us_monthly.period') }} as jfy
+
+    from us_monthly
+    cross join product_scopes as scopes
+
+),
+
+us_calendar as (
+
+    select
+        partner_code,
+        product_scope,
+        jfy,
+        cast(unnest(generate_series(make_date(jfy, 4, 1), make_date(jfy + 1, 3, 1), interval 1 month)) as date)
+            as period
+
+    from us_fiscal_years
+
+),
+
+us_series as (
+
+    -- a loaded month without frozen (or chilled) lines exported none of it: zero, not unknown
+    select
+        us_calendar.*,
+        case
+            when us.period is null then null
+            when us_calendar.product_scope = 'frozen' then coalesce(us.frozen_t, 0)
+            when us_calendar.product_scope = 'chilled' then coalesce(us.chilled_t, 0)
+            else coalesce(us.frozen_t, 0) + coalesce(us.chilled_t, 0)
+        end as us_exports_t,
+        coalesce(us.quantity_incomplete, false) as quantity_incomplete
+
+    from us_calendar
+    left join us_monthly as us
+        on us.period = us_calendar.period
+        and us.partner_code = us_calendar.partner_code
+
+),
+
+us_cumulated as (
+
+    select
+        *,
+        -- unknown unless every month since April is loaded
+        case
+            when count(us_exports_t) over fiscal_year_to_date = date_diff('month', make_date(jfy, 4, 1), period) + 1
+                then sum(us_exports_t) over fiscal_year_to_date
+        end as us_exports_cum_t
+
+    from us_series
+    window fiscal_year_to_date as (
+        partition by partner_code, product_scope, jfy order by period
+        rows between unbounded preceding and current row
+    )
+
+),
+
 data_months as (
 
     -- months with Census exports, and months a regime's seeded figures fall in
@@ -102,7 +180,7 @@ data_months as (
 
 ),
 
-regime_months as (
+regime_years as (
 
     -- the fiscal years a regime covers that have Census months or seeded figures
     select distinct
@@ -121,12 +199,12 @@ regime_months as (
 calendar as (
 
     select
-        regime_months.regime,
-        regime_months.jfy,
+        regime,
+        jfy,
         cast(unnest(generate_series(make_date(jfy, 4, 1), make_date(jfy + 1, 3, 1), interval 1 month)) as date)
             as period
 
-    from regime_months
+    from regime_years
 
 ),
 
@@ -156,60 +234,7 @@ grid as (
 
 ),
 
-with_us as (
-
-    select
-        grid.*,
-        -- a loaded month without frozen (or chilled) lines exported none of it: zero, not unknown
-        case
-            when us.period is null then null
-            when grid.product_scope = 'frozen' then coalesce(us.frozen_t, 0)
-            when grid.product_scope = 'chilled' then coalesce(us.chilled_t, 0)
-            else coalesce(us.frozen_t, 0) + coalesce(us.chilled_t, 0)
-        end as us_exports_t,
-        us.quantity_incomplete
-
-    from grid
-    left join us_monthly as us
-        on us.period = grid.period
-        and us.partner_code = grid.partner_code
-
-),
-
-cumulated as (
-
-    select
-        *,
-        sum(us_exports_t) over fiscal_year_to_date as us_exports_cum_t,
-        count(us_exports_t) over fiscal_year_to_date as us_months_loaded,
-        date_diff('month', make_date(jfy, 4, 1), period) + 1 as months_elapsed
-
-    from with_us
-    window fiscal_year_to_date as (
-        partition by regime, condition_code, jfy order by period
-        rows between unbounded preceding and current row
-    )
-
-),
-
-with_previous_year as (
-
-    -- the `us_yoy` condition compares with the previous fiscal year to the same month
-    select
-        cumulated.*,
-        previous.us_exports_cum_t as us_exports_cum_previous_year_t,
-        previous.us_months_loaded = previous.months_elapsed as previous_year_complete
-
-    from cumulated
-    left join cumulated as previous
-        on previous.regime = cumulated.regime
-        and previous.condition_code = cumulated.condition_code
-        and previous.jfy = cumulated.jfy - 1
-        and previous.period = cast(cumulated.period - interval 1 year as date)
-
-),
-
-japan_figures as (
+japan_cumulative as (
 
     select
         regime,
@@ -222,7 +247,21 @@ japan_figures as (
 
     from facts
     where measure = 'imports_cumulative'
-    group by regime, condition_code, jfy, date_trunc('month', period_end)
+    group by regime, condition_code, jfy, cast(date_trunc('month', period_end) as date)
+
+),
+
+japan_months as (
+
+    select
+        cast(period_start as date) as period,
+        origin_scope,
+        product_scope,
+        max(value_t) as value_t
+
+    from facts
+    where measure = 'imports_month'
+    group by period_start, origin_scope, product_scope
 
 ),
 
@@ -261,50 +300,89 @@ safeguard_months as (
 
 ),
 
+event_months as (
+
+    select
+        regime,
+        cast(date_trunc('month', event_date) as date) as period,
+        string_agg(strftime(event_date, '%Y-%m-%d') || ' ' || event || ': ' || detail, '; ' order by event_date)
+            as events
+
+    from events
+    group by regime, cast(date_trunc('month', event_date) as date)
+
+),
+
 measured as (
 
     select
-        c.regime,
-        c.regime_name,
-        c.jfy,
-        c.period,
-        c.condition_code,
-        c.condition_description,
-        c.origin_scope,
-        c.product_scope,
+        grid.regime,
+        grid.regime_name,
+        grid.jfy,
+        grid.period,
+        grid.condition_code,
+        grid.condition_description,
+        grid.origin_scope,
+        grid.product_scope,
+        japan_month.value_t as japan_imports_month_t,
+        japan_from_us.value_t as japan_imports_from_us_month_t,
         japan.japan_imports_cum_t,
         japan.japan_figure_as_of,
         japan.japan_figure_verified,
-        case
-            when c.condition_code = 'us_yoy' and c.previous_year_complete then c.us_exports_cum_previous_year_t
-            else triggers.trigger_t
-        end as trigger_t,
-        case
-            when c.condition_code = 'us_yoy' and c.previous_year_complete then 'census_previous_year'
-            when triggers.trigger_t is not null then 'seed'
-        end as trigger_source,
+        triggers.trigger_t,
         triggers.trigger_verified,
-        c.us_exports_t,
-        case when c.us_months_loaded = c.months_elapsed then c.us_exports_cum_t end as us_exports_cum_t,
-        c.us_exports_indicate,
-        coalesce(c.quantity_incomplete, false) as us_quantity_incomplete,
-        c.conditions_required,
-        safeguards.safeguard_rate_pct
+        us.us_exports_t,
+        us.us_exports_cum_t,
+        previous.us_exports_cum_t as us_exports_cum_previous_year_t,
+        grid.us_exports_indicate,
+        coalesce(us.quantity_incomplete, false) as us_quantity_incomplete,
+        grid.conditions_required,
+        safeguards.safeguard_rate_pct,
+        event_months.events
 
-    from with_previous_year as c
-    left join japan_figures as japan
-        on japan.regime = c.regime
-        and japan.condition_code = c.condition_code
-        and japan.jfy = c.jfy
-        and japan.period = c.period
+    from grid
+    left join us_cumulated as us
+        on us.partner_code = grid.partner_code
+        and us.product_scope = grid.product_scope
+        and us.period = grid.period
+    left join us_cumulated as previous
+        on previous.partner_code = grid.partner_code
+        and previous.product_scope = grid.product_scope
+        and previous.period = cast(grid.period - interval 1 year as date)
+    left join japan_cumulative as japan
+        on japan.regime = grid.regime
+        and japan.condition_code = grid.condition_code
+        and japan.jfy = grid.jfy
+        and japan.period = grid.period
+    left join japan_months as japan_month
+        on japan_month.period = grid.period
+        and japan_month.origin_scope = grid.origin_scope
+        and japan_month.product_scope = grid.product_scope
+    left join japan_months as japan_from_us
+        on japan_from_us.period = grid.period
+        and japan_from_us.origin_scope = 'us'
+        and japan_from_us.product_scope = grid.product_scope
     left join triggers
-        on triggers.regime = c.regime
-        and triggers.condition_code = c.condition_code
-        and triggers.jfy = c.jfy
-        and c.period between triggers.period_start and triggers.period_end
+        on triggers.regime = grid.regime
+        and triggers.condition_code = grid.condition_code
+        and triggers.jfy = grid.jfy
+        and grid.period between triggers.period_start and triggers.period_end
     left join safeguard_months as safeguards
-        on safeguards.period = c.period
-        and list_has_any(safeguards.hs4_codes, c.hs4_codes)
+        on safeguards.period = grid.period
+        and list_has_any(safeguards.hs4_codes, grid.hs4_codes)
+    left join event_months
+        on event_months.regime = grid.regime
+        and event_months.period = grid.period
+
+),
+
+assessed as (
+
+    select
+        *,
+        japan_imports_cum_t > trigger_t as condition_met
+
+    from measured
 
 ),
 
@@ -319,20 +397,25 @@ final as (
         condition_description,
         origin_scope,
         product_scope,
+        japan_imports_month_t,
+        japan_imports_from_us_month_t,
         japan_imports_cum_t,
         japan_figure_as_of,
         japan_figure_verified,
         trigger_t,
-        trigger_source,
         trigger_verified,
         round(100.0 * japan_imports_cum_t / trigger_t, 2) as pct_of_trigger,
-        japan_imports_cum_t > trigger_t as condition_met,
-        count(*) filter (where japan_imports_cum_t > trigger_t) over regime_period as conditions_met,
+        condition_met,
+        count(*) filter (where condition_met) over regime_period as conditions_met,
         conditions_required,
-        count(*) filter (where japan_imports_cum_t > trigger_t) over regime_period >= conditions_required
-            as regime_triggered,
+        -- triggered only when every condition is known to hold; unknown while any is unknown
+        case
+            when count(*) filter (where not condition_met) over regime_period > 0 then false
+            when count(*) filter (where condition_met) over regime_period >= conditions_required then true
+        end as regime_triggered,
         round(us_exports_t, 1) as us_exports_t,
         round(us_exports_cum_t, 1) as us_exports_cum_t,
+        round(us_exports_cum_previous_year_t, 1) as us_exports_cum_previous_year_t,
         'early indicator: Census U.S. exports (product weight, shipped before Japan clears them)'
             as us_series_label,
         us_quantity_incomplete,
@@ -341,7 +424,7 @@ final as (
                 then round(100.0 * us_exports_cum_t / trigger_t, 2)
         end as us_pct_of_trigger,
         case
-            when origin_scope = 'us' and trigger_source = 'seed' and us_exports_cum_t > 0
+            when origin_scope = 'us' and us_exports_cum_t > 0
                 and make_date(jfy, 4, 1) + cast(ceil(
                     trigger_t / (us_exports_cum_t / (datediff('day', make_date(jfy, 4, 1), last_day(period)) + 1))
                 ) as integer) - 1 <= make_date(jfy + 1, 3, 31)
@@ -350,9 +433,10 @@ final as (
                 ) as integer) - 1
         end as projected_trigger_date,
         safeguard_rate_pct is not null as safeguard_in_force,
-        safeguard_rate_pct
+        safeguard_rate_pct,
+        events
 
-    from measured
+    from assessed
     window regime_period as (partition by regime, jfy, period)
 
 )

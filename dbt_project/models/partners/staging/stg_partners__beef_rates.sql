@@ -8,7 +8,7 @@ source as (
 
 ),
 
-expanded as (
+renamed as (
 
     select
         partner_code,
@@ -31,4 +31,4 @@ expanded as (
 
 )
 
-select * from expanded
+select * from renamed

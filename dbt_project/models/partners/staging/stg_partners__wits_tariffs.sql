@@ -29,6 +29,7 @@ renamed as (
         source.min_rate_pct,
         source.max_rate_pct,
         source.total_lines,
+        source.pref_lines,
         source.nomenclature,
         source.source,
         source.fetched_at
