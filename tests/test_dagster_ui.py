@@ -119,7 +119,7 @@ def test_the_lineage_shows_ingest_dbt_and_publish_groups(page):
 
 
 def test_the_catalog_lists_the_ingest_dbt_and_publish_assets_by_name(page):
-    page.set_viewport_size({"width": 1600, "height": 3200})  # the list is virtualized: show every row
+    page.set_viewport_size({"width": 1600, "height": 6400})  # the list is virtualized: show every row
     page.goto("/assets?view=flat")
     page.get_by_text("fct_bilateral_balance_monthly").first.wait_for()
     page.get_by_text("warehouse_copy").first.wait_for()

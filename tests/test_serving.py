@@ -191,13 +191,14 @@ print(con.execute(query).fetchone(), flush=True)
 """
 
 
-def test_the_report_has_three_charts_and_a_page(demo_warehouse):
+def test_the_report_has_four_charts_and_a_page(demo_warehouse):
     reports = demo_warehouse.parent / "reports"
     pngs = sorted(p.name for p in reports.glob("*.png"))
-    assert pngs == ["balance_5880.png", "products_5880.png", "tariffs_5880.png"]
+    assert pngs == ["balance_5880.png", "products_5880.png", "safeguard_5880.png", "tariffs_5880.png"]
     assert all((reports / p).stat().st_size > 20_000 for p in pngs)
     page = (reports / "report_5880.html").read_text()
-    assert page.count("data:image/png;base64,") == 3 and "U.S. trade with Japan" in page
+    assert page.count("data:image/png;base64,") == 4 and "U.S. trade with Japan" in page
+    assert "Japan&#x27;s beef safeguard" in page or "Japan's beef safeguard" in page
 
 
 POLL = """

@@ -12,5 +12,8 @@ select
 from {{ ref('fct_group_balance_monthly') }}
 where membership_basis = 'as_of_month'
     and group_code in ('EU', 'EURO_AREA')
-    and census_exports_usd is not null
-    and (exports_usd is distinct from census_exports_usd or imports_usd is distinct from census_imports_usd)
+    -- each flow where the API's row for it is loaded (a bulk month has no grouping rows)
+    and (
+        (census_exports_usd is not null and exports_usd is distinct from census_exports_usd)
+        or (census_imports_usd is not null and imports_usd is distinct from census_imports_usd)
+    )

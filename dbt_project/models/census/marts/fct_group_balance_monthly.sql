@@ -21,6 +21,21 @@ membership as (
 
 ),
 
+census_groupings as (
+
+    -- the API's grouping rows per flow: NULL for a flow loaded from the bulk files, which have none
+    select
+        period,
+        partner_code,
+        cast(sum(value_usd) filter (where flow = 'exports') as bigint) as exports_usd,
+        cast(sum(value_usd) filter (where flow = 'imports') as bigint) as imports_usd
+
+    from {{ ref('int_census__trade_unioned') }}
+    where is_commodity_total and is_aggregate
+    group by period, partner_code
+
+),
+
 months as (
 
     select distinct period from balances
@@ -96,7 +111,7 @@ final as (
     from summed
     inner join groups
         on groups.group_code = summed.group_code
-    left join balances as census
+    left join census_groupings as census
         on census.period = summed.period
         and census.partner_code = groups.census_grouping_code
 
