@@ -127,7 +127,10 @@ by_source as (
 
 chosen as (
 
-    select *
+    select
+        *,
+        -- a percent of value for every line, over every day of the month
+        rate_rows_with_pct = rate_rows and covered_days >= dayofmonth(last_day(period)) as rate_complete
     from by_source
     -- a source that covers the whole month first, then the most specific
     qualify row_number() over (
@@ -152,9 +155,7 @@ joined as (
         -- a rate that is not a percent of value for some line leaves the product without one
         case
             -- rounded: sums of doubles in a thread-dependent order must not make two builds differ
-            when chosen.rate_rows_with_pct = chosen.rate_rows
-                and chosen.covered_days >= dayofmonth(last_day(exports.period))
-                then round(chosen.applied_pct, 6)
+            when chosen.rate_complete then round(chosen.applied_pct, 6)
         end as applied_rate_pct,
         chosen.source as rate_source,
         chosen.rate_basis,
@@ -168,9 +169,7 @@ joined as (
         end as no_rate_reason,
         -- the exports whose rate is known: the weighted average's denominator
         case
-            when chosen.rate_rows_with_pct = chosen.rate_rows and chosen.applied_pct is not null
-                and chosen.covered_days >= dayofmonth(last_day(exports.period))
-                then exports.exports_usd
+            when chosen.rate_complete and chosen.applied_pct is not null then exports.exports_usd
         end as rated_exports_usd,
         exports.trade_source
 

@@ -380,7 +380,14 @@ assessed as (
 
     select
         *,
-        japan_imports_cum_t > trigger_t as condition_met
+        japan_imports_cum_t > trigger_t as condition_met,
+        -- the day the U.S. series reaches the trigger at its pace since 1 April
+        case
+            when origin_scope = 'us' and us_exports_cum_t > 0
+                then make_date(jfy, 4, 1) + cast(ceil(
+                    trigger_t / (us_exports_cum_t / (datediff('day', make_date(jfy, 4, 1), last_day(period)) + 1))
+                ) as integer) - 1
+        end as projected_at_pace
 
     from measured
 
@@ -423,15 +430,7 @@ final as (
             when origin_scope = 'us' and us_exports_indicate and trigger_t > 0
                 then round(100.0 * us_exports_cum_t / trigger_t, 2)
         end as us_pct_of_trigger,
-        case
-            when origin_scope = 'us' and us_exports_cum_t > 0
-                and make_date(jfy, 4, 1) + cast(ceil(
-                    trigger_t / (us_exports_cum_t / (datediff('day', make_date(jfy, 4, 1), last_day(period)) + 1))
-                ) as integer) - 1 <= make_date(jfy + 1, 3, 31)
-                then make_date(jfy, 4, 1) + cast(ceil(
-                    trigger_t / (us_exports_cum_t / (datediff('day', make_date(jfy, 4, 1), last_day(period)) + 1))
-                ) as integer) - 1
-        end as projected_trigger_date,
+        case when projected_at_pace <= make_date(jfy + 1, 3, 31) then projected_at_pace end as projected_trigger_date,
         safeguard_rate_pct is not null as safeguard_in_force,
         safeguard_rate_pct,
         events
