@@ -353,7 +353,7 @@ def test_the_readme_queries_run_on_the_demo_warehouse(demo_warehouse, read_only)
 def test_the_demo_has_a_tariff_schedule_and_compares_statutory_with_collected(demo_warehouse, read_only):
     con = read_only(demo_warehouse)
     lines, sources = con.execute("select count(*), list(distinct source) from marts.fct_tariff_rates").fetchone()
-    assert lines > 30 and sources == ["sample"]
+    assert lines > 30 and sources == ["sample_synthetic"]
     surcharge = con.execute(
         "select duty_type, additional_duty_pct, legal_family from marts.fct_chapter99_measures "
         "where heading = '9903.88.03'"

@@ -1,7 +1,8 @@
 """A deterministic sample of Census trade data, written as landing files in the API's shape.
 
 For the six partners in `sample_published` the 2017 country totals are the published figures;
-every other number is synthetic (`source = 'sample'` on every row built from it). Detail sums
+every other number is synthetic (landed and loaded with `source = 'sample'`; the marts call the
+published totals `sample_published` and the rest `sample_synthetic`). Detail sums
 exactly at every level: HS10 to HS6 to HS4 to HS2 to the country total, countries to groupings and to
 the world row, as in real Census data.
 """

@@ -4,7 +4,7 @@ Rate texts are those printed in the 2025 Basic edition of the HTSUS for these li
 LNG, passenger cars, tanks, military weapons, and the Chapter 99 heading 9903.88.03 that the LNG
 line's footnote names); the aircraft line's rates are made up. The demo applies them to 2017
 and 2016, which no published schedule here confirms, so every row is loaded with
-`source = 'sample'`.
+`source = 'sample'` (`sample_synthetic` in the marts).
 """
 
 from __future__ import annotations

@@ -121,3 +121,20 @@
         )
     group by fine.period, coarse.digits, fine.cty_code, fine.summary_lvl, substr(fine.{{ commodity }}, 1, coarse.digits)
 {%- endmacro %}
+
+
+{#- The sample's rows in the marts: sample_published for the partner totals that are the published
+    Census figures (vars sample_published_*), sample_synthetic for every other sample row; a real
+    source as it is. -#}
+{% macro sample_source(source, is_partner_total, period, partner_code) -%}
+    case
+        when {{ source }} <> 'sample' then {{ source }}
+        when {{ is_partner_total }}
+            and year({{ period }}) = {{ var('sample_published_year') }}
+            and {{ partner_code }} in (
+                {%- for code in var('sample_published_partners') %}'{{ code }}'{{ ", " if not loop.last }}{% endfor -%}
+            )
+            then 'sample_published'
+        else 'sample_synthetic'
+    end
+{%- endmacro %}

@@ -15,6 +15,7 @@ from orchestration.core.failpoints import failpoint
 from orchestration.core.periods import add_months
 from orchestration.core.settings import current_settings
 from orchestration.core.stopping import check_stop
+from orchestration.defs.dbt.check_text import describe_test
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.partitions import monthly_partitions
 from orchestration.defs.resources import ProgressResource, WarehouseResource
@@ -37,6 +38,12 @@ class TradeDbtTranslator(DagsterDbtTranslator):
                 kinds={"duckdb"}
             )
         return spec
+
+    def get_asset_check_spec(self, asset_spec, manifest, unique_id, project) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=describe_test(manifest["nodes"][unique_id]))
 
 
 TRANSLATOR = TradeDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

@@ -1,4 +1,5 @@
--- Both flows in one long table; import-only measures are null on export rows.
+-- Both flows in one long table; import-only measures are null on export rows. The sample's rows
+-- say whether they are published figures or synthetic (macro sample_source).
 with
 
 exports as (
@@ -31,8 +32,17 @@ imports as (
 
     from {{ ref('stg_census__imports') }}
 
+),
+
+unioned as (
+
+    select * from exports
+    union all
+    select * from imports
+
 )
 
-select * from exports
-union all
-select * from imports
+select * replace (
+    {{ sample_source('source', 'is_commodity_total', 'period', 'partner_code') }} as source
+)
+from unioned

@@ -41,9 +41,11 @@ pivoted as (
         t.period,
         t.partner_code,
         {{ bilateral_pivot('t') }},
-        -- a month whose flows came from different sources names both (census_api+census_bulk)
+        -- a month whose flows came from different sources names both (census_api+census_bulk);
+        -- a sample month is published only where both flows are
         case
-            when bool_or(t.source = 'sample') then 'sample'
+            when bool_and(t.source = 'sample_published') then 'sample_published'
+            when bool_or(t.source like 'sample%') then 'sample_synthetic'
             else string_agg(distinct t.source, '+' order by t.source)
         end as source
 

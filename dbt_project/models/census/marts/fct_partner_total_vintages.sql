@@ -20,7 +20,7 @@ select
     vintage,
     vintage_at,
     value_usd,
-    source
+    {{ sample_source('source', 'true', 'period', 'partner_code') }} as source
 
 from {{ ref('int_census__vintage_rows') }}
 where commodity_code = '-'

@@ -148,7 +148,7 @@ rolled_up as (
         cast(null as varchar[]) as chapter99_refs,
         -- a month whose flows came from different sources names both (census_api+census_bulk)
         case
-            when bool_or(source = 'sample') then 'sample'
+            when bool_or(source like 'sample%') then 'sample_synthetic'
             else string_agg(distinct source, '+' order by source)
         end as source
 

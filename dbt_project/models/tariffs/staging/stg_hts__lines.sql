@@ -31,7 +31,8 @@ renamed as (
         nullif(trim(additional_duties), '') as additional_duties,
 
         ---------- lineage
-        _source as source,
+        -- the bundled schedule is synthetic throughout (the trade sample's word for it)
+        case _source when 'sample' then 'sample_synthetic' else _source end as source,
         _vintage as fetched_at
 
     from source
