@@ -48,6 +48,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("CENSUS_API_BASE_URL", "http://127.0.0.1:9/unreachable")
     monkeypatch.setenv("WITS_API_BASE_URL", "http://127.0.0.1:9/unreachable")
+    monkeypatch.setenv("HTS_API_BASE_URL", "http://127.0.0.1:9/unreachable")
     monkeypatch.setenv("CENSUS_API_KEY", TEST_KEY)
     monkeypatch.setenv("DAGSTER_HOME", str(dagster_home(tmp_path / "dagster_home")))
     monkeypatch.delenv("ALERT_WEBHOOK_URL", raising=False)

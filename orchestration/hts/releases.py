@@ -138,14 +138,17 @@ def ingest_release(
     calendar = calendar or {}
     stats = ReleaseIngest(release)
     listed: dict[str, dict] = {}
-    if source == "api":
+    # A file on this machine needs no service: its date comes from the calendar or --release-date.
+    local_file = bool(file) and not file.startswith(("http://", "https://"))
+    if source == "api" and not local_file:
         if client is None:
             raise InputError("--source api needs an HTS client")
         listed = {r["name"]: r for r in fetch_release_list(client, store, stats)}
     if file:
         if release not in listed and release not in calendar and not release_date:
             raise InputError(f"the date of HTS release {release} is unknown: pass --release-date YYYY-MM-DD")
-        stats.bytes_landed += land_file(store, file, release, release_date, client if source == "api" else None)
+        online = source == "api" and not local_file
+        stats.bytes_landed += land_file(store, file, release, release_date, client if online else None)
     elif source == "api":
         if release not in listed:
             raise InputError(f"HTS release {release} is not in the service's release list")
