@@ -50,8 +50,10 @@ lint: install
 	$(BIN)/ruff format --check orchestration tests
 	cd dbt_project && $(CURDIR)/$(BIN)/sqlfluff lint models macros
 
+# The Dagster UI on http://127.0.0.1:$(PORT) (make dev PORT=3001 when 3000 is taken).
+PORT ?= 3000
 dev: install $(DAGSTER_HOME_DIR)/dagster.yaml
-	VIRTUAL_ENV=$(CURDIR)/$(VENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dg dev
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) DAGSTER_HOME=$(DAGSTER_HOME_DIR) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dg dev --port $(PORT)
 
 status: install
 	$(BIN)/trade-warehouse status
@@ -63,10 +65,17 @@ publish: install
 bench: install
 	$(BIN)/trade-warehouse bench --json bench.json $(BENCH_ARGS)
 
-# The dbt docs site (every model and column described) in dbt_project/target/index.html.
+# The dbt docs site (every model and column described), served on a free port (DOCS_PORT=8080 to
+# choose one): dbt's index.html loads its catalog over HTTP, so opened as a file it shows nothing.
+DOCS_PORT ?=
+# a folder of its own: the pipeline's parse in target/ stays as the runs left it
+DOCS_TARGET := target/docs-site
 docs: install
-	cd dbt_project && WAREHOUSE_PATH="$${WAREHOUSE_PATH:-$(CURDIR)/data/warehouse.duckdb}" ../$(BIN)/dbt docs generate
-	@echo "open dbt_project/target/index.html, or: cd dbt_project && ../$(BIN)/dbt docs serve"
+	cd dbt_project && WAREHOUSE_PATH="$${WAREHOUSE_PATH:-$(CURDIR)/data/warehouse.duckdb}" ../$(BIN)/dbt docs generate --quiet --target-path $(DOCS_TARGET)
+	@port="$(DOCS_PORT)"; \
+	if [ -z "$$port" ]; then port=$$($(BIN)/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); fi; \
+	echo "dbt docs: http://127.0.0.1:$$port (Ctrl-C stops the server)"; \
+	cd dbt_project && exec ../$(BIN)/dbt docs serve --host 127.0.0.1 --port "$$port" --no-browser --target-path $(DOCS_TARGET)
 
 clean:
 	rm -rf $(VENV) $(COMPAT) .dagster dbt_project/target dbt_project/logs .pytest_cache test-artifacts

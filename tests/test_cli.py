@@ -49,9 +49,9 @@ def test_status_without_a_warehouse_says_what_to_do(capsys):
 def test_status_reports_the_latest_month_and_whether_the_next_is_overdue(capsys, demo_warehouse, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_PATH", str(demo_warehouse))
     code, out, _ = run(capsys, "status")
-    assert code == 0
+    assert code == 3  # overdue
     lines = out.splitlines()
-    assert lines[0].startswith("exports  latest 2017-12") and "UTC, sample)" in lines[0]
+    assert lines[0].startswith("exports  latest 2017-12") and "UTC, sample_synthetic)" in lines[0]
     assert "next 2018-01 due 2018-03-07: OVERDUE" in lines[1]
 
 

@@ -1,7 +1,8 @@
 """`trade-warehouse`: the command line over the same Dagster assets the UI runs.
 
 Exit status 0 on success; on failure one line `error: <cause>` on stderr and status 1
-(2 for a malformed command line; 130 or 143 for a refresh stopped by SIGINT or SIGTERM).
+(2 for a malformed command line; 3 for `status` when a released month is not loaded; 130 or 143
+for a refresh stopped by SIGINT or SIGTERM).
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from orchestration.app.home import use_dagster_home
 from orchestration.census.plan import DEFAULT_LEVELS, parse_levels
 from orchestration.core.errors import InputError, WarehouseError
 from orchestration.core.lock import writer_lock
-from orchestration.core.periods import month_range, validate_range
+from orchestration.core.periods import month_key, month_range, validate_range
 from orchestration.core.settings import Settings, current_settings
 from orchestration.core.stopping import Stopped, kill_descendants, request_stop, stop_requested
 from orchestration.core.stopping import reset as reset_stop
+from orchestration.publish.export import FORMATS
 from orchestration.store.marts_state import unfinished as unfinished_build
 
 LEVELS_HELP = "HS levels to hold (HS2,HS4,HS6,HS10): the finest is fetched by chapter, the coarser summed from it"
@@ -27,6 +30,7 @@ DEMO_YEAR = 2017
 # 2016 too (entirely synthetic), so that the demo has a year to compare 2017 with
 DEMO_MONTHS = month_range(date(2016, 1, 1), date(2017, 12, 1))
 DEMO_PARTNER = "5880"  # Japan
+OVERDUE = 3  # `status`: a released month is not loaded
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,8 +124,12 @@ def _parser() -> argparse.ArgumentParser:
         "--replace-other", action="store_true", help="replace a serving copy that was published from another warehouse"
     )
 
-    status = commands.add_parser("status", help="latest month loaded per flow, and whether the next one is overdue")
+    status = commands.add_parser(
+        "status",
+        help="latest month loaded per flow, and whether the next one is overdue (exit status 3 when it is)",
+    )
     status.add_argument("--warehouse", action="store_true", help="read the warehouse instead of the serving copy")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
 
     bench = commands.add_parser("bench", help="generate synthetic Census data at scale and time the pipeline on it")
     bench.add_argument("--quick", action="store_true", help="a small run (HS6, 4 months) for CI and tests")
@@ -142,6 +150,9 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help='e.g. "select * from marts.fct_bilateral_balance_monthly limit 5"')
     sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
     sql.add_argument("--warehouse", action="store_true", help="query the warehouse (raw, staging) instead")
+    sql.add_argument("--format", choices=FORMATS, help="write the whole result to --out in this format")
+    sql.add_argument("--out", type=Path, metavar="FILE", help="the file to write (with --format)")
+    sql.add_argument("--force", action="store_true", help="replace --out if it exists")
     return parser
 
 
@@ -151,30 +162,33 @@ def _connect_read_only(settings: Settings):
     return connect(settings.warehouse_path, read_only=True)
 
 
-def _connect_for_reading(settings: Settings, warehouse: bool):
+def _connect_for_reading(settings: Settings, warehouse: bool, writes: Path | None = None):
     """The serving copy (it answers during a refresh), or the warehouse when asked; either way a
-    query can read that database and nothing else: no files, no ATTACH, no settings changed."""
+    query can read that database and nothing else: no files, no ATTACH, no settings changed.
+    `writes`: the one file an export may write (and read back)."""
     import duckdb
 
     from orchestration.store.duckdb import connect
 
     if warehouse:
         con = connect(settings.warehouse_path, read_only=True)
-        con.execute("set enable_external_access = false")
-        con.execute("set lock_configuration = true")
-        return con
-    if not settings.serving_path.exists():
+    elif not settings.serving_path.exists():
         raise WarehouseError(
             f"no serving copy at {settings.serving_path} yet: run `trade-warehouse demo` or `refresh` first "
             "(`publish` if the warehouse is built; --warehouse to read the warehouse itself)"
         )
-    config = {"enable_external_access": "false", "lock_configuration": "true"}
-    try:
-        return duckdb.connect(str(settings.serving_path), read_only=True, config=config)
-    except duckdb.Error as error:
-        raise WarehouseError(
-            f"cannot open the serving copy {settings.serving_path}: {str(error).splitlines()[0]}"
-        ) from None
+    else:
+        try:
+            con = duckdb.connect(str(settings.serving_path), read_only=True)
+        except duckdb.Error as error:
+            raise WarehouseError(
+                f"cannot open the serving copy {settings.serving_path}: {str(error).splitlines()[0]}"
+            ) from None
+    if writes is not None:
+        con.execute("set allowed_paths = [$path]", {"path": str(writes)})
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
+    return con
 
 
 def cmd_refresh(args: argparse.Namespace) -> None:
@@ -291,13 +305,21 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(format_beef_table(DEMO_YEAR, beef, triggers))
     print(
         "\nThe country totals of Canada, Mexico, China, Japan, Germany and South Korea are the published\n"
-        "2017 Census figures; every other number in the sample is synthetic (source = 'sample').\n"
+        "2017 Census figures (source = 'sample_published'); every other number in the sample is synthetic\n"
+        "(source = 'sample_synthetic').\n"
         f"Warehouse: {settings.warehouse_path} (analysts and BI tools: {settings.serving_path})\n"
         f"Report:    {settings.reports_dir / 'report_5880.html'}\n"
         f"Query it:  {_this_command()} sql \"select * from marts.fct_product_flows where partner_code = '5880' "
         'and hs_level = 4 order by value_usd desc limit 10"\n'
+        f"Replay it: LANDING_DIR={_shown(sample_dir)} {_this_command()} refresh --source replay "
+        f"--start {month_key(months[0])} --end {month_key(months[-1])}  (the sample's landing zone)\n"
         "Dagster UI: make dev, then http://127.0.0.1:3000"
     )
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it from here."""
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
 
 
 def _this_command() -> str:
@@ -391,29 +413,59 @@ def cmd_publish(args: argparse.Namespace) -> None:
     print(f"report:       {settings.reports_dir / 'report_5880.html'}")
 
 
-def cmd_status(args: argparse.Namespace) -> None:
+def cmd_status(args: argparse.Namespace) -> int:
+    """Exit 0 while every flow is current, OVERDUE (3) once a released month is not loaded, so
+    that cron and monitors can use it."""
+    import json
+
+    import duckdb
+
     from orchestration.publish.text import flow_status, format_status
 
     settings = current_settings()
-    import duckdb
-
     with _connect_for_reading(settings, args.warehouse) as con:
         try:
-            print(format_status(flow_status(con, date.today())))
+            statuses = flow_status(con, date.today())
         except duckdb.Error as error:
             raise WarehouseError(f"no Census months to report: {str(error).splitlines()[0]}") from None
-    if build := unfinished_build(settings.warehouse_path):
-        print(f"marts    {build}")
+    build = unfinished_build(settings.warehouse_path)
+    current = all(s.latest is not None and not s.overdue for s in statuses)
+    if args.json:
+        document = {
+            "checked_on": date.today().isoformat(),
+            "read_from": str(settings.warehouse_path if args.warehouse else settings.serving_path),
+            "current": current,
+            "flows": [s.as_json() for s in statuses],
+            "unfinished_build": build,
+        }
+        print(json.dumps(document, indent=2))
+    else:
+        print(format_status(statuses))
+        if build:
+            print(f"marts    {build}")
+    return 0 if current else OVERDUE
 
 
 def cmd_sql(args: argparse.Namespace) -> None:
     import duckdb
 
+    from orchestration.publish.export import check_target, export, temporary_beside
+
+    if args.max_rows < 1:
+        raise InputError(f"--max-rows {args.max_rows}: give 1 or more")
+    if (args.format is None) != (args.out is None):
+        raise InputError("--format and --out go together (e.g. --format csv --out result.csv)")
+    out = check_target(args.out, args.format, force=args.force) if args.out else None
+    partial = temporary_beside(out) if out else None
     settings = current_settings()
     if args.warehouse and (build := unfinished_build(settings.warehouse_path)):
         print(f"warning: {build}", file=sys.stderr)
-    with _connect_for_reading(settings, args.warehouse) as con:
+    with _connect_for_reading(settings, args.warehouse, writes=partial) as con:
         try:
+            if out is not None:
+                rows = export(con, args.query, args.format, partial, out)
+                print(f"wrote {rows:,} rows to {out}")
+                return
             relation = con.sql(args.query)
             if relation is not None:
                 relation.show(max_rows=args.max_rows, max_width=200)
@@ -468,7 +520,10 @@ def main(argv: list[str] | None = None) -> int:
         _terminal["fd"] = os.dup(2)
         previous = {signum: signal.signal(signum, _on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        COMMANDS[args.command](args)
+        where = use_dagster_home() if args.command in STOPPABLE else None
+        code = COMMANDS[args.command](args) or 0
+        if where:
+            print(where)
     except Stopped as error:
         print(f"error: {error}", file=sys.stderr)
         return 128 + error.signum
@@ -484,7 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         if _terminal["fd"] != 2:
             os.close(_terminal["fd"])
             _terminal["fd"] = 2
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from orchestration.core.periods import month_range
 from orchestration.core.settings import current_settings
 from orchestration.core.stopping import Stopped, check_stop, stop_requested
 from orchestration.defs.census.assets import census_exports, census_imports, census_landing
+from orchestration.defs.census.freshness import FRESHNESS_CHECKS, census_freshness_job
 from orchestration.defs.census.jobs import census_bulk_backfill_job, census_monthly_job, refresh_run_request
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.hts.assets import hts_release
@@ -48,7 +49,14 @@ ASSETS = (
     partner_wits_tariffs,
     *PUBLISH_ASSETS,
 )
-JOBS = (census_monthly_job, census_bulk_backfill_job, hts_release_job, partner_tariffs_job, publish_job)
+JOBS = (
+    census_monthly_job,
+    census_bulk_backfill_job,
+    hts_release_job,
+    partner_tariffs_job,
+    publish_job,
+    census_freshness_job,
+)
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
@@ -124,7 +132,9 @@ def _root_cause(result: dg.ExecuteInProcessResult) -> str:
 
 def job_definition(name: str, resources: dict[str, object]) -> dg.JobDefinition:
     """The code location's job `name`, with these resources bound."""
-    return dg.Definitions(assets=ASSETS, jobs=JOBS, resources=resources).resolve_job_def(name)
+    return dg.Definitions(assets=ASSETS, asset_checks=FRESHNESS_CHECKS, jobs=JOBS, resources=resources).resolve_job_def(
+        name
+    )
 
 
 def refresh_selection(job: dg.JobDefinition, warehouse_path: Path) -> list[dg.AssetKey] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from orchestration.census.calendar import due_date
 from orchestration.census.plan import FLOWS
@@ -23,6 +24,19 @@ class FlowStatus:
     next_month: date | None
     next_due: date | None
     overdue: bool
+    months_behind: int = 0  # released months after `latest` not loaded
+
+    def as_json(self) -> dict:
+        return {
+            "flow": self.flow,
+            "latest_month": month_key(self.latest) if self.latest else None,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+            "source": self.source,
+            "next_month": month_key(self.next_month) if self.next_month else None,
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+            "overdue": self.overdue,
+            "months_behind": self.months_behind,
+        }
 
 
 def _latest_query(con, flow: str) -> str:
@@ -50,8 +64,24 @@ def flow_status(con, today: date) -> list[FlowStatus]:
         latest, fetched_at, source = row
         following = add_months(latest, 1)
         due = due_date(following)
-        statuses.append(FlowStatus(flow, latest, fetched_at, source, following, due, today > due))
+        behind = 0
+        while due_date(add_months(latest, behind + 1)) < today:
+            behind += 1
+        statuses.append(FlowStatus(flow, latest, fetched_at, source, following, due, today > due, behind))
     return statuses
+
+
+def read_flow_status(path: Path, today: date) -> tuple[list[FlowStatus], str | None]:
+    """flow_status of the serving copy (or a warehouse) at `path`, or why it cannot be read."""
+    import duckdb
+
+    if not path.exists():
+        return [], f"nothing published yet: no {path.name}"
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return flow_status(con, today), None
+    except duckdb.Error as error:
+        return [], f"cannot read {path.name}: {str(error).splitlines()[0]}"
 
 
 def format_status(statuses: list[FlowStatus]) -> str:
@@ -60,7 +90,7 @@ def format_status(statuses: list[FlowStatus]) -> str:
         if s.latest is None:
             lines.append(f"{s.flow:<8} nothing loaded yet")
             continue
-        state = "OVERDUE" if s.overdue else "not due yet"
+        state = f"OVERDUE ({s.months_behind} released month(s) not loaded)" if s.overdue else "not due yet"
         lines.append(
             f"{s.flow:<8} latest {month_key(s.latest)} (fetched {s.fetched_at:%Y-%m-%d %H:%M} UTC, {s.source}); "
             f"next {month_key(s.next_month)} due {s.next_due.isoformat()}: {state}"

@@ -5,7 +5,7 @@ from what is landed, and never holds the warehouse; a load never waits on the ne
 is one run per month, so a month that fails holds up no other."""
 
 from contextlib import contextmanager
-from datetime import UTC, timedelta
+from datetime import UTC
 from pathlib import Path
 from typing import Literal
 
@@ -39,13 +39,6 @@ from orchestration.defs.resources import (
     WarehouseResource,
 )
 from orchestration.store.duckdb import connect
-
-# Census publishes a month about five weeks after it ends (FT-900): by the 10th of each month the
-# month before last should have been refreshed. Later than that, the UI shows the asset overdue.
-RELEASE_FRESHNESS = dg.FreshnessPolicy.cron(
-    deadline_cron="0 12 10 * *", lower_bound_delta=timedelta(days=9), timezone="America/New_York"
-)
-
 
 # Unreachable too: a refused connection or an unknown host fails fast, not after minutes of retries.
 # CensusIncomplete too: the ingest has asked a dropped chapter three times already, and a month that
@@ -280,7 +273,6 @@ def _census_assets(flow: str) -> dg.AssetsDefinition:
                 ),
                 group_name="census",
                 kinds={"duckdb", "python"},
-                freshness_policy=RELEASE_FRESHNESS,
                 deps=[LANDING_KEYS[flow]],
             ),
             dg.AssetSpec(
