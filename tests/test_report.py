@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from orchestration.app.cli import main
-from orchestration.publish.plotting import Table, money
+from orchestration.publish.plotting import Table, billions, money
 
 
 def headline_lines(page: str) -> list[str]:
@@ -62,6 +62,7 @@ def test_money_is_in_billions_from_one_billion_else_in_millions():
     assert money(-1_234_000_000, signed=True) == "-$1.23B"
     assert money(0, signed=True) == "$0.0M"
     assert money(None) == "n/a"
+    assert [billions(v) for v in (-60e9, -2.5e9, 5e8, 0)] == ["-$60B", "-$2.5B", "$500M", "$0"]  # axis labels
 
 
 def test_table_cells_are_escaped_and_figures_right_aligned():

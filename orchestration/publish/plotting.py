@@ -40,11 +40,13 @@ def pyplot():
 
 
 def billions(value, _position=None) -> str:
+    """An axis label: `-$60B`, `-$2.5B`, `$500M` (the sign before the dollar, as in the tables)."""
     if value == 0:
         return "$0"
-    if abs(value) >= 1e10:
-        return f"${value / 1e9:,.0f}B"
-    return f"${value / 1e9:,.1f}B" if abs(value) >= 1e9 else f"${value / 1e6:,.0f}M"
+    sign, size = "-" if value < 0 else "", abs(value)
+    if size >= 1e10:
+        return f"{sign}${size / 1e9:,.0f}B"
+    return f"{sign}${size / 1e9:,.1f}B" if size >= 1e9 else f"{sign}${size / 1e6:,.0f}M"
 
 
 def money(value: float | None, *, signed: bool = False) -> str:
