@@ -240,6 +240,11 @@ CLI_CASES = [
             "error: --levels 'HS3': choose from HS2,HS4,HS6,HS10"),
     CliCase("bad setting", ["refresh", "--start", "2017-01", "--end", "2017-01"],
             "error: CENSUS_API_READ_TIMEOUT='soon' is not a non-negative number", {"CENSUS_API_READ_TIMEOUT": "soon"}),
+    CliCase("bad report partners", ["publish"],
+            "error: REPORT_PARTNERS='5880;1220' is not a comma-separated list of Census partner codes such as "
+            "5880,1220 ('5880;1220' is not one)", {"REPORT_PARTNERS": "5880;1220"}),
+    CliCase("report without a serving copy", ["report", "--partner", "1220"],
+            "error: no serving copy at {tmp}/serving.duckdb yet: run `trade-warehouse demo`"),
     CliCase("no warehouse yet", ["status", "--warehouse"],
             "does not exist yet: run `trade-warehouse demo` or `refresh` first"),
     CliCase("no serving copy yet", ["status"],

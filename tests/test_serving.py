@@ -199,6 +199,12 @@ def test_the_report_has_four_charts_and_a_page(demo_warehouse):
     page = (reports / "report_5880.html").read_text()
     assert page.count("data:image/png;base64,") == 4 and "U.S. trade with Japan" in page
     assert "Japan&#x27;s beef safeguard" in page or "Japan's beef safeguard" in page
+    # each chart is followed by the table of its numbers, before the next chart
+    sections = page.split('<section class="chart">')[1:]
+    assert len(sections) == 4
+    for section in sections:
+        assert section.index("<img ") < section.index('<table class="data">') < section.index("</section>")
+        assert section.count("<tbody>") == 1 and section.count("<tr>") >= 3  # header and two rows at least
 
 
 POLL = """

@@ -124,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
         "--replace-other", action="store_true", help="replace a serving copy that was published from another warehouse"
     )
 
+    report = commands.add_parser("report", help="write one partner's HTML report from the serving copy, print its path")
+    report.add_argument("--partner", default="5880", metavar="CODE", help="Census partner code (default 5880, Japan)")
+    report.add_argument("--warehouse", action="store_true", help="read the warehouse instead of the serving copy")
+
     status = commands.add_parser(
         "status",
         help="latest month loaded per flow, and whether the next one is overdue (exit status 3 when it is)",
@@ -279,6 +283,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
     )
     from orchestration.devdata.schedule import SAMPLE_RELEASE
     from orchestration.publish.beef import beef_months, format_beef_table
+    from orchestration.publish.report import report_path
     from orchestration.publish.text import format_partner_year, partner_year_table
 
     settings = current_settings()
@@ -308,7 +313,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         "2017 Census figures (source = 'sample_published'); every other number in the sample is synthetic\n"
         "(source = 'sample_synthetic').\n"
         f"Warehouse: {settings.warehouse_path} (analysts and BI tools: {settings.serving_path})\n"
-        f"Report:    {settings.reports_dir / 'report_5880.html'}\n"
+        f"Report:    {', '.join(str(report_path(settings.reports_dir, p)) for p in settings.report_partners)}\n"
         f"Query it:  {_this_command()} sql \"select * from marts.fct_product_flows where partner_code = '5880' "
         'and hs_level = 4 order by value_usd desc limit 10"\n'
         f"Replay it: LANDING_DIR={_shown(sample_dir)} {_this_command()} refresh --source replay "
@@ -404,13 +409,24 @@ def cmd_bench(args: argparse.Namespace) -> None:
 
 def cmd_publish(args: argparse.Namespace) -> None:
     from orchestration.app.runner import publish_now
+    from orchestration.publish.report import report_path
 
     settings = current_settings()
     # one writer at a time: two publishes interleaved could swap an older spare in
     with writer_lock(settings.warehouse_path):
         publish_now(replace_other=args.replace_other)
     print(f"serving copy: {settings.serving_path}\nparquet:      {settings.serving_path.parent / 'parquet'}")
-    print(f"report:       {settings.reports_dir / 'report_5880.html'}")
+    for partner in settings.report_partners:
+        print(f"report:       {report_path(settings.reports_dir, partner)}")
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from orchestration.publish.report import partner_report
+
+    settings = current_settings()
+    # No writer lock: it only reads, and writes the report's own files, each renamed into place whole.
+    with _connect_for_reading(settings, args.warehouse) as con:
+        print(partner_report(con, settings.reports_dir, args.partner))
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -484,6 +500,7 @@ COMMANDS = {
     "tariffs": cmd_tariffs,
     "partners": cmd_partners,
     "publish": cmd_publish,
+    "report": cmd_report,
     "bench": cmd_bench,
 }
 

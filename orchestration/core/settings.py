@@ -61,6 +61,27 @@ def _percent(env: Mapping[str, str], name: str, default: float) -> float:
     return value / 100
 
 
+# Census Schedule C: a country is four digits, a grouping 0xxx or nXXX, the world `-`
+PARTNER_CODE = re.compile(r"-|[0-9]{4}|[0-9]XXX")
+
+
+def check_partner_code(code: str) -> str:
+    if not PARTNER_CODE.fullmatch(code):
+        raise InputError(f"partner {code!r} is not a Census partner code such as 5880 (Japan) or 1220 (Canada)")
+    return code
+
+
+def _partner_codes(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
+    text = (env.get(name) or "").strip() or default
+    codes = [part.strip() for part in text.split(",")]
+    if bad := [code for code in codes if not PARTNER_CODE.fullmatch(code)]:
+        raise InputError(
+            f"{name}={text!r} is not a comma-separated list of Census partner codes such as 5880,1220 "
+            f"({bad[0]!r} is not one)"
+        )
+    return tuple(dict.fromkeys(codes))  # once each, in the order given
+
+
 def _path(env: Mapping[str, str], name: str, default: str) -> Path:
     # Absolute, so that dbt (which runs inside dbt_project/) sees the same file.
     return Path(env.get(name) or default).expanduser().resolve()
@@ -91,6 +112,7 @@ class Settings:
     census_bulk_base_url: str = DEFAULT_CENSUS_BULK_BASE_URL
     bulk_scratch_dir: Path | None = None  # unset: memory when it has room, else beside the landing zone
     wits_api_base_url: str = DEFAULT_WITS_API_BASE_URL
+    report_partners: tuple[str, ...] = ("5880",)  # a publish writes one report per partner (Census codes)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -124,6 +146,7 @@ class Settings:
             census_bulk_base_url=(env.get("CENSUS_BULK_BASE_URL") or DEFAULT_CENSUS_BULK_BASE_URL).rstrip("/"),
             bulk_scratch_dir=_path(env, "BULK_SCRATCH_DIR", "") if env.get("BULK_SCRATCH_DIR") else None,
             wits_api_base_url=(env.get("WITS_API_BASE_URL") or DEFAULT_WITS_API_BASE_URL).rstrip("/"),
+            report_partners=_partner_codes(env, "REPORT_PARTNERS", "5880"),
         )
 
 

@@ -4,15 +4,15 @@ Japan's triggers, for the latest Japanese fiscal year with Census months."""
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-from orchestration.publish.plotting import pyplot, save_figure
+from orchestration.core.periods import month_key
+from orchestration.publish.plotting import MISSING, Chart, Table, png, pyplot, tonnes
 
 JAPAN = "5880"
 COLORS = ("#b8312f", "#1f5a96", "#6b4c9a")
 
 
-def safeguard_chart(con, partner: str, name: str, path: Path) -> Path | None:
+def safeguard_chart(con, partner: str, name: str) -> Chart | None:
     if partner != JAPAN:
         return None  # the only partner whose safeguards are seeded
     jfy = con.execute("select max(jfy) from marts.fct_safeguard_monitor where us_exports_t is not null").fetchone()[0]
@@ -48,7 +48,7 @@ def safeguard_chart(con, partner: str, name: str, path: Path) -> Path | None:
         if triggers:
             axis.step([p for p, _ in triggers] + [triggers[-1][0] + timedelta(days=30)],
                       [v for _, v in triggers] + [triggers[-1][1]], where="post", color=color, linestyle="--",
-                      label=f"trigger: {product} beef, {origin.replace('non_epa', 'non-EPA')} origins")  # fmt: skip
+                      label=f"trigger: {_condition(origin, product)}")  # fmt: skip
         points = [(r[3] + timedelta(days=27), r[4]) for r in mine if r[4] is not None]
         if points:
             axis.scatter([p for p, _ in points], [v for _, v in points], color=color, zorder=3, marker="D",
@@ -62,7 +62,21 @@ def safeguard_chart(con, partner: str, name: str, path: Path) -> Path | None:
     axis.set_title(f"Japan's beef safeguard, fiscal year {jfy} (shaded: safeguard rate in force) - {rows[0][8]}",
                    fontsize=10)  # fmt: skip
     figure.autofmt_xdate()
-    return save_figure(figure, path)
+    said = {True: "yes", False: "no"}
+    table = Table(
+        f"Japan's beef safeguard, fiscal year {jfy}: cumulative tonnes since 1 April by month and condition",
+        ("month", "condition", "safeguard in force", "Japan's imports (t)", "trigger (t)", "U.S. exports (t)"),
+        [
+            (month_key(period), _condition(origin, product), said.get(on, MISSING), *map(tonnes, (japan, trigger, us)))
+            for _, origin, product, period, japan, trigger, us, on, _ in sorted(rows, key=lambda r: (r[3], r[0]))
+        ],
+        text_columns=3,
+    )
+    return Chart(png(figure), table)
+
+
+def _condition(origin: str, product: str) -> str:
+    return f"{product} beef, {origin.replace('non_epa', 'non-EPA')} origins"
 
 
 def _thousands(value, _position=None) -> str:

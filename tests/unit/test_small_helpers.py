@@ -49,6 +49,24 @@ def test_memory_and_batch_settings_are_checked():
         Settings.from_env({"DBT_BATCH_MONTHS": "0"})
 
 
+def test_report_partners_are_census_codes_once_each_in_order():
+    assert Settings.from_env({}).report_partners == ("5880",)
+    assert Settings.from_env({"REPORT_PARTNERS": " "}).report_partners == ("5880",)
+    assert Settings.from_env({"REPORT_PARTNERS": "1220, 5880,1220,-,5XXX"}).report_partners == (
+        "1220",
+        "5880",
+        "-",
+        "5XXX",
+    )
+    for bad, culprit in (("5880;1220", "5880;1220"), ("5880,,1220", ""), ("Japan", "Japan"), ("58800", "58800")):
+        with pytest.raises(InputError) as error:
+            Settings.from_env({"REPORT_PARTNERS": bad})
+        assert str(error.value) == (
+            f"REPORT_PARTNERS={bad!r} is not a comma-separated list of Census partner codes such as 5880,1220 "
+            f"({culprit!r} is not one)"
+        )
+
+
 def test_a_month_is_due_about_five_weeks_after_it_ends():
     assert due_date(date(2026, 9, 1)) == date(2026, 11, 4)
     assert scheduled_month(date(2026, 11, 10)) == date(2026, 9, 1)

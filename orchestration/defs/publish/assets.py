@@ -1,11 +1,12 @@
 """The serving copy and the report: the last assets in the graph, read by analysts and BI tools."""
 
 import base64
+import re
 
 import dagster as dg
 from pydantic import Field
 
-from orchestration.core.settings import current_settings
+from orchestration.core.settings import check_partner_code, current_settings
 from orchestration.core.stopping import check_stop
 from orchestration.defs.dbt.assets import tariff_dbt_models, trade_dbt_models
 from orchestration.defs.resources import ServingResource, WarehouseResource
@@ -63,7 +64,10 @@ def serving_copy(
 
 
 class ReportConfig(dg.Config):
-    partner: str = Field(default="5880", description="Census Schedule C code of the partner to chart (5880 = Japan)")
+    partners: list[str] = Field(
+        default=[],
+        description="Census Schedule C codes of the partners to report, e.g. ['5880', '1220']; empty: REPORT_PARTNERS",
+    )
 
 
 @dg.asset(
@@ -71,18 +75,31 @@ class ReportConfig(dg.Config):
     deps=[SERVING],
     group_name="publish",
     kinds={"python"},
-    description="PNG charts and one HTML page under REPORTS_DIR: balance, top products, tariff rates.",
+    description=(
+        "One HTML page per partner of REPORT_PARTNERS (default 5880, Japan) under REPORTS_DIR, with PNGs: "
+        "a headline, then the balance, top products, tariff rates and (Japan) the beef safeguard, each "
+        "with a table of its numbers."
+    ),
 )
 def report(context: dg.AssetExecutionContext, config: ReportConfig, serving: ServingResource) -> dg.MaterializeResult:
     kind = WarehouseTarget.from_env(serving.resolved_path()).kind
     if kind != "local":
         # The charts read the serving copy, which only the local target has.
         return dg.MaterializeResult(metadata={"skipped": f"WAREHOUSE_TARGET={kind}: no serving copy to chart"})
-    made = render(serving.resolved_path(), serving.resolved_reports_dir(), config.partner)
-    metadata = {"page": str(made.page), "partner": made.partner_name}
-    for title, png in made.charts.items():
-        encoded = base64.b64encode(png.read_bytes()).decode()
-        metadata[title.lower().replace(" ", "_")] = dg.MetadataValue.md(f"![{title}](data:image/png;base64,{encoded})")
-    if made.notes:
-        metadata["notes"] = "; ".join(made.notes)
+    partners = [check_partner_code(code) for code in config.partners] or current_settings().report_partners
+    made = render(serving.resolved_path(), serving.resolved_reports_dir(), partners)
+    metadata = {"pages": "\n".join(str(page.page) for page in made)}
+    notes = []
+    for page in made:
+        if page.headline:
+            metadata[f"{page.partner}_headline"] = "\n".join(page.headline.lines())
+        for title, chart in page.charts.items():
+            encoded = base64.b64encode(chart.png).decode()
+            key = page.partner + "_" + re.sub(r"\W+", "_", title.lower())
+            metadata[key] = dg.MetadataValue.md(f"![{title}](data:image/png;base64,{encoded})")
+        notes += [f"{page.partner_name}: {note}" for note in page.notes]
+        if page.headline is None:
+            context.log.warning(f"report {page.partner} ({page.partner_name}): no month in the serving copy yet")
+    if notes:
+        metadata["notes"] = "; ".join(notes)
     return dg.MaterializeResult(metadata=metadata)
