@@ -87,7 +87,13 @@ def test_tariff_assets_are_partitioned_by_release_and_marts_follow(graph):
     parents = {k.to_user_string() for k in graph.get(dg.AssetKey(["staging", "stg_hts__lines"])).parent_keys}
     assert parents == {"raw/hts_lines"}
     effective = graph.get(dg.AssetKey(["marts", "fct_effective_tariff_monthly"]))
-    assert {"marts/fct_trade_monthly", "marts/fct_tariff_rates"} <= {k.to_user_string() for k in effective.parent_keys}
+    assert {"staging/int_hts__imports_rated", "marts/dim_country"} <= {
+        k.to_user_string() for k in effective.parent_keys
+    }
+    rated = graph.get(dg.AssetKey(["staging", "int_hts__imports_rated"]))
+    assert {"marts/fct_trade_monthly", "marts/fct_tariff_rates", "marts/fct_chapter99_measures"} <= {
+        k.to_user_string() for k in rated.parent_keys
+    }
 
 
 def test_partner_tariffs_are_partitioned_by_partner_and_year_and_feed_the_tariff_models(graph):

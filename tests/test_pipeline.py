@@ -384,9 +384,78 @@ def test_the_demo_has_a_tariff_schedule_and_compares_statutory_with_collected(de
     assert reasons[None] > 0 and reasons["no_hts_line_in_force"] > 0
 
 
+def test_the_effective_tariff_takes_each_partners_agreement_rate_from_its_special_column(demo_warehouse, read_only):
+    """The sample schedule prints the 2025 special column (KORUS `KR` and Australia's `AU`
+    listed, Japan's `JP` not on these lines, in force from 2020 anyway): each HTS10 row's agreement
+    rate is the Python parser's reading of the line's printed special text for the partner's code."""
+    from orchestration.hts.rates import parse_special
+
+    con = read_only(demo_warehouse)
+    rows = con.execute(
+        """
+        select e.partner_code, e.commodity_code, e.partner_program, e.agreement_program, e.agreement_rate_pct,
+            e.agreement_missing_reason, r.special_text
+        from marts.fct_effective_tariff_monthly e
+        join marts.fct_tariff_rates r
+            on r.hts_code = e.commodity_code and r.valid_from <= e.period + 14
+            and (r.valid_to is null or r.valid_to > e.period + 14)
+        where e.aggregation = 'hts10' and e.partner_code in ('5800', '6021', '5880') and year(e.period) = 2017
+        """
+    ).fetchall()
+    checked = {"5800": 0, "6021": 0}
+    for partner, code, program, listed, rate, reason, special_text in rows:
+        if partner == "5880":  # the U.S.-Japan Trade Agreement applies from 2020
+            assert (program, listed, rate, reason) == (None, None, None, "no_agreement_in_force"), code
+            continue
+        expected_program = {"5800": "KR", "6021": "AU"}[partner]
+        printed = parse_special(special_text).for_program(expected_program)
+        assert program == expected_program
+        if printed is None:
+            assert (listed, rate, reason) == (None, None, "line_not_in_program"), code
+        elif printed.kind == "reference":  # "See 9822.04.01-9822.04.03 (AU)": no rate of its own
+            assert (listed, rate, reason) == (expected_program, None, "rate_by_reference"), code
+        else:
+            assert listed == expected_program and reason is None
+            assert rate == pytest.approx(printed.ad_valorem_pct), code
+            checked[partner] += 1
+    assert all(checked.values()), checked
+    # KORUS: cars free, chilled beef 1.7 %
+    korea = dict(
+        con.execute(
+            "select left(commodity_code, 4), max(agreement_rate_pct) from marts.fct_effective_tariff_monthly "
+            "where partner_code = '5800' and aggregation = 'hts10' and left(commodity_code, 4) in ('8703', '0201') "
+            "group by 1"
+        ).fetchall()
+    )
+    assert korea == {"8703": 0.0, "0201": 1.7}
+
+
+def test_the_effective_tariff_levels_name_partners_and_products(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    levels = dict(
+        con.execute(
+            "select aggregation, count(*) from marts.fct_effective_tariff_monthly "
+            "where partner_code = '5880' and period = date '2017-03-01' group by 1"
+        ).fetchall()
+    )
+    assert levels.keys() == {"hts10", "hs6", "hs4", "hs2", "partner"}
+    assert levels["hts10"] > levels["hs6"] >= levels["hs4"] >= levels["hs2"] > levels["partner"] == 1
+    unnamed = con.execute(
+        "select count(*) filter (where partner_name is null), "
+        "count(*) filter (where commodity_description is null and commodity_code <> '-') "
+        "from marts.fct_effective_tariff_monthly"
+    ).fetchone()
+    assert unnamed == (0, 0)
+    # an HTS10 line of the schedule reads with its outline parent
+    assert con.execute(
+        "select distinct hts_description from marts.fct_effective_tariff_monthly where commodity_code = '8703240160'"
+    ).fetchall() == [("Of a cylinder capacity exceeding 3,000 cc: New, having engines with more than 6 cylinders",)]
+
+
 TARIFF_MODELS = {"stg_hts__lines", "stg_hts__releases", "int_hts__lines_resolved", "fct_tariff_rates",
-                 "fct_chapter99_measures", "fct_effective_tariff_monthly",
-                 "hts_release_dates", "hts_chapter99_families", "hts_census_units"}  # with their seeds  # fmt: skip
+                 "fct_chapter99_measures", "int_hts__special_program_rates", "int_hts__imports_rated",
+                 "fct_effective_tariff_monthly", "hts_release_dates", "hts_chapter99_families", "hts_census_units",
+                 "hts_partner_programs"}  # with their seeds  # fmt: skip
 # the partner tariff models and seeds are built with them (tag tariffs)
 PARTNER_MODELS = {"stg_partners__wits_tariffs", "stg_partners__japan_lines", "stg_partners__beef_rates",
                   "int_partners__rates_unioned", "fct_partner_tariff_rates", "fct_export_tariff_exposure_monthly",
