@@ -1,7 +1,8 @@
 """`trade-warehouse`: the command line over the same Dagster assets the UI runs.
 
 Exit status 0 on success; on failure one line `error: <cause>` on stderr and status 1
-(2 for a malformed command line; 130 or 143 for a refresh stopped by SIGINT or SIGTERM).
+(2 for a malformed command line; 130 or 143 for a refresh stopped by SIGINT or SIGTERM;
+`find` also exits 1 when nothing matches).
 """
 
 from __future__ import annotations
@@ -142,6 +143,18 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("query", help='e.g. "select * from marts.fct_bilateral_balance_monthly limit 5"')
     sql.add_argument("--max-rows", type=int, default=40, help="rows to print (default 40)")
     sql.add_argument("--warehouse", action="store_true", help="query the warehouse (raw, staging) instead")
+
+    find = commands.add_parser(
+        "find",
+        help="look up commodities (descriptions, HS codes) and partners (names, Census and ISO codes)",
+        description="Case-insensitive; every word must appear in the name (beef, veal, pork, lamb and "
+        "mutton also find the words Census uses: bovine, swine, sheep); a number is a code prefix (8703, "
+        "0201.30). Exit status 0 when something matches, 1 when nothing does (as grep; a line on stderr "
+        "says so) or on an error (`error: ...`).",
+    )
+    find.add_argument("text", help="e.g. beef, japan, 8703, KR")
+    find.add_argument("--limit", type=int, default=25, help="rows to show per section (default 25)")
+    find.add_argument("--warehouse", action="store_true", help="search the warehouse instead of the serving copy")
     return parser
 
 
@@ -421,6 +434,19 @@ def cmd_sql(args: argparse.Namespace) -> None:
             raise WarehouseError(f"query failed: {str(error).splitlines()[0]}") from None
 
 
+def cmd_find(args: argparse.Namespace) -> int:
+    from orchestration.publish.find import FindQuery, format_found, no_match_line
+
+    query = FindQuery(args.text, args.limit)  # a bad --limit fails before any database is opened
+    with _connect_for_reading(current_settings(), args.warehouse) as con:
+        found = query.run(con)
+    if found.empty:
+        print(no_match_line(args.text), file=sys.stderr)
+        return 1
+    print(format_found(found))
+    return 0
+
+
 COMMANDS = {
     "refresh": cmd_refresh,
     "backfill": cmd_backfill,
@@ -433,6 +459,7 @@ COMMANDS = {
     "partners": cmd_partners,
     "publish": cmd_publish,
     "bench": cmd_bench,
+    "find": cmd_find,
 }
 
 
@@ -468,7 +495,7 @@ def main(argv: list[str] | None = None) -> int:
         _terminal["fd"] = os.dup(2)
         previous = {signum: signal.signal(signum, _on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args) or 0  # a command may return its exit status (find: 1 = no match)
     except Stopped as error:
         print(f"error: {error}", file=sys.stderr)
         return 128 + error.signum
@@ -484,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
         if _terminal["fd"] != 2:
             os.close(_terminal["fd"])
             _terminal["fd"] = 2
-    return 0
+    return status
 
 
 if __name__ == "__main__":
