@@ -31,7 +31,7 @@ def schedule_c(path: Path) -> dict[str, tuple[str, str]]:
             continue  # rules, header, footer
         code, name, iso = found[1], found[2].strip(), found[3].strip()
         if len(iso) > 2:  # the one name too long for its column runs over the bar: "...(formerly Za|rCD"
-            name, iso = name + iso[:-2], iso[-2:]
+            iso = iso[-2:]
         countries[code] = (name, iso)
     return countries
 

@@ -60,7 +60,8 @@ def test_like_wildcards_in_the_text_are_plain_characters(con):
 def test_a_number_is_a_code_prefix_not_a_word(con):
     assert codes(con, "0201") == (["0201", "0201208010"], [])
     assert codes(con, "0201.20") == (["0201208010"], [])
-    assert codes(con, "02") == (["0201", "0201208010", "0203"], [])  # "02" in "02 MEAT" is not looked for
+    assert codes(con, "02") == (["0201", "0203", "0201208010"], [])  # broader codes first
+    assert codes(con, "100") == ([], [])  # not 100% COTTON: a number is looked for as a code only
     assert codes(con, "5880") == ([], ["5880"])
 
 
