@@ -97,6 +97,8 @@ def test_china_has_the_largest_deficit(run):
     assert len(rows) == 10
     # FT-900 2017 annual: U.S. balance with China -375,167.6 $M (../shared/facts)
     assert (rows[0]["partner_code"], rows[0]["balance_busd"]) == ("5700", pytest.approx(-375.17, abs=0.005))
+    assert (rows[0]["partner"], rows[0]["iso3"]) == ("China", "CHN")
+    assert all(r["partner"] != r["partner"].upper() and len(r["iso3"]) == 3 for r in rows)  # names, not capitals
     assert [r["balance_busd"] for r in rows] == sorted(r["balance_busd"] for r in rows)
     assert not {"-", "0003"} & {r["partner_code"] for r in rows}
 

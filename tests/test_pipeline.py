@@ -20,6 +20,7 @@ from orchestration.core.errors import WarehouseError
 from orchestration.defs.census.jobs import INGEST_OPS
 from orchestration.defs.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from orchestration.defs.resources import CensusApiResource, LandingResource, WarehouseResource, default_resources
+from orchestration.devdata.catalog import CHAPTERS, HEADINGS, PARTNERS, SUBHEADINGS
 from orchestration.devdata.published import PUBLISHED_2017
 from orchestration.devdata.sample import month_rows, write_sample_landing
 
@@ -96,6 +97,48 @@ def test_groupings_are_flagged_and_countries_add_up_to_the_world(demo_warehouse,
         ).fetchone()[0]
         == 0
     )
+
+
+def test_partners_have_plain_names_and_countries_their_iso_codes(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    rows = {
+        code: rest
+        for code, *rest in con.execute(
+            "select partner_code, display_name, iso2, iso3, is_aggregate from marts.dim_country"
+        ).fetchall()
+    }
+    assert rows["5800"] == ["South Korea", "KR", "KOR", False]  # the API's KOREA, SOUTH
+    assert rows["4280"] == ["Germany", "DE", "DEU", False]
+    assert rows["0003"] == ["European Union", None, None, True]
+    assert rows["-"] == ["World", None, None, True]
+    # every country of the sample has ISO codes, no grouping has; no name is left in capitals
+    assert {code for code, row in rows.items() if row[1]} == {code for code, *_ in PARTNERS}
+    assert not [row[0] for row in rows.values() if not row[3] and row[0] == row[0].upper()]
+
+
+def test_a_leaf_named_new_carries_the_names_of_its_ancestors(demo_warehouse, read_only):
+    con = read_only(demo_warehouse)
+    leaf = con.execute(
+        "select description, description_path from marts.dim_commodity "
+        "where flow = 'imports' and commodity_code = '8703800020'"
+    ).fetchone()
+    subheading = {code: name for code, name, *_ in SUBHEADINGS}["870380"]
+    assert leaf == ("NEW", " › ".join((CHAPTERS["87"], HEADINGS["8703"], subheading, "NEW")))
+    # every named code's path starts with its chapter's name and ends with its own
+    unlike = con.execute(
+        """
+        select count(*) from marts.dim_commodity as code
+        inner join marts.dim_commodity as chapter
+            on chapter.flow = code.flow and chapter.commodity_code = code.hs2_code
+        where code.description is not null
+            and not (starts_with(code.description_path, chapter.description)
+                and ends_with(code.description_path, code.description))
+        """
+    ).fetchone()[0]
+    pathless = con.execute(
+        "select count(*) from marts.dim_commodity where description is not null and description_path is null"
+    ).fetchone()[0]
+    assert (unlike, pathless) == (0, 0)
 
 
 def test_every_level_of_detail_adds_up_to_the_partner_total(demo_warehouse, read_only):

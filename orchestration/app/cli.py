@@ -2,7 +2,7 @@
 
 Exit status 0 on success; on failure one line `error: <cause>` on stderr and status 1
 (2 for a malformed command line; 3 for `status` when a released month is not loaded; 130 or 143
-for a refresh stopped by SIGINT or SIGTERM).
+for a refresh stopped by SIGINT or SIGTERM; `find` also exits 1 when nothing matches).
 """
 
 from __future__ import annotations
@@ -157,6 +157,18 @@ def _parser() -> argparse.ArgumentParser:
     sql.add_argument("--format", choices=FORMATS, help="write the whole result to --out in this format")
     sql.add_argument("--out", type=Path, metavar="FILE", help="the file to write (with --format)")
     sql.add_argument("--force", action="store_true", help="replace --out if it exists")
+
+    find = commands.add_parser(
+        "find",
+        help="look up commodities (descriptions, HS codes) and partners (names, Census and ISO codes)",
+        description="Case-insensitive; every word must appear in the name (beef, veal, pork, lamb and "
+        "mutton also find the words Census uses: bovine, swine, sheep); a number is a code prefix (8703, "
+        "0201.30). Exit status 0 when something matches, 1 when nothing does (as grep; a line on stderr "
+        "says so) or on an error (`error: ...`).",
+    )
+    find.add_argument("text", help="e.g. beef, japan, 8703, KR")
+    find.add_argument("--limit", type=int, default=25, help="rows to show per section (default 25)")
+    find.add_argument("--warehouse", action="store_true", help="search the warehouse instead of the serving copy")
     return parser
 
 
@@ -489,6 +501,19 @@ def cmd_sql(args: argparse.Namespace) -> None:
             raise WarehouseError(f"query failed: {str(error).splitlines()[0]}") from None
 
 
+def cmd_find(args: argparse.Namespace) -> int:
+    from orchestration.publish.find import FindQuery, format_found, no_match_line
+
+    query = FindQuery(args.text, args.limit)  # a bad --limit fails before any database is opened
+    with _connect_for_reading(current_settings(), args.warehouse) as con:
+        found = query.run(con)
+    if found.empty:
+        print(no_match_line(args.text), file=sys.stderr)
+        return 1
+    print(format_found(found))
+    return 0
+
+
 COMMANDS = {
     "refresh": cmd_refresh,
     "backfill": cmd_backfill,
@@ -502,6 +527,7 @@ COMMANDS = {
     "publish": cmd_publish,
     "report": cmd_report,
     "bench": cmd_bench,
+    "find": cmd_find,
 }
 
 

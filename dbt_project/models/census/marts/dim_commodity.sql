@@ -51,7 +51,7 @@ names as (
 
 ),
 
-final as (
+classified as (
 
     select
         codes.flow,
@@ -60,19 +60,64 @@ final as (
         case codes.flow when 'exports' then 'schedule_b' else 'hts' end as classification,
         left(codes.commodity_code, 2) as hs2_code,
         case when codes.hs_level >= 4 then left(codes.commodity_code, 4) end as hs4_code,
-        case when codes.hs_level >= 6 then left(codes.commodity_code, 6) end as hs6_code,
+        case when codes.hs_level >= 6 then left(codes.commodity_code, 6) end as hs6_code
+
+    from codes
+
+),
+
+-- The path is built from the Census names of the code's HS2, HS4 and HS6 ancestors (same flow),
+-- not from the HTS lines' indents: those cover imports only, and only while a release is loaded,
+-- while the Census names come with the trade data for both flows and every level of it.
+-- A missing level is left out, and so is one that repeats the level above it (8710 and 871000).
+final as (
+
+    select
+        classified.flow,
+        classified.commodity_code,
+        classified.hs_level,
+        classified.classification,
+        classified.hs2_code,
+        classified.hs4_code,
+        classified.hs6_code,
         names.description,
+        nullif(concat_ws(
+            ' › ',
+            case when classified.hs_level > 2 then chapter.description end,
+            case when classified.hs_level > 4 then nullif(heading.description, chapter.description) end,
+            case when classified.hs_level > 6
+                    then nullif(subheading.description, coalesce(heading.description, chapter.description))
+            end,
+            nullif(
+                names.description,
+                case
+                    when classified.hs_level > 6
+                        then coalesce(subheading.description, heading.description, chapter.description)
+                    when classified.hs_level > 4 then coalesce(heading.description, chapter.description)
+                    when classified.hs_level > 2 then chapter.description
+                end
+            )
+        ), '') as description_path,
         concordance.end_use_code,
         concordance.naics_code,
         concordance.sitc_code
 
-    from codes
+    from classified
     left join names
-        on names.flow = codes.flow
-        and names.commodity_code = codes.commodity_code
+        on names.flow = classified.flow
+        and names.commodity_code = classified.commodity_code
+    left join names as chapter
+        on chapter.flow = classified.flow
+        and chapter.commodity_code = classified.hs2_code
+    left join names as heading
+        on heading.flow = classified.flow
+        and heading.commodity_code = classified.hs4_code
+    left join names as subheading
+        on subheading.flow = classified.flow
+        and subheading.commodity_code = classified.hs6_code
     left join concordance
-        on concordance.flow = codes.flow
-        and concordance.commodity_code = codes.commodity_code
+        on concordance.flow = classified.flow
+        and concordance.commodity_code = classified.commodity_code
 
 )
 

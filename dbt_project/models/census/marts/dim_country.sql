@@ -22,11 +22,23 @@ groupings as (
 
 ),
 
+countries as (
+
+    select * from {{ ref('census_countries') }}
+
+),
+
 final as (
 
     select
         seen.partner_code,
         seen.partner_name,
+        -- a code outside both seeds (a Schedule C code retired before 2021) keeps the API's name
+        coalesce(
+            countries.display_name, groupings.display_name, {{ title_case('seen.partner_name') }}
+        ) as display_name,
+        countries.iso2,
+        countries.iso3,
         seen.is_aggregate,
         case
             when groupings.grouping_type is not null then groupings.grouping_type
@@ -48,6 +60,8 @@ final as (
     from seen
     left join groupings
         on groupings.partner_code = seen.partner_code
+    left join countries
+        on countries.census_code = seen.partner_code
 
 )
 
