@@ -145,7 +145,7 @@ def test_japan_cars_statutory_and_collected_recomputed_from_trade_and_schedule(r
     loaded = {h for (h,) in run.con.execute("select heading from marts.fct_chapter99_measures").fetchall()}
     for row in rows:
         month = expected[row["period"]]
-        assert (row["partner_name"], row["partner_program"]) == ("JAPAN", None)  # JP applies from 2020
+        assert (row["partner_name"], row["partner_program"]) == ("Japan", None)  # JP applies from 2020
         assert row["commodity_description"]
         # the recipe rounds for display: within half its last digit
         assert row["imports_musd"] == pytest.approx(month["value"] / 1e6, abs=0.051)

@@ -62,10 +62,12 @@ def wits(monkeypatch):
 def test_a_refresh_lands_and_loads_each_year_in_a_run_of_its_own_and_builds_the_marts_once(wits, census_marts, capsys):
     warehouse = census_marts
     assert main(REFRESH) == 0, capsys.readouterr().err
-    assert capsys.readouterr().out.splitlines() == [
+    *summary, where = capsys.readouterr().out.splitlines()
+    assert summary == [
         "WITS tariffs of Japan (392) 2017: 9 rows, 2 requests made, no records: none",
         "WITS tariffs of Japan (392) 2018: 6 rows, 2 requests made, no records: 840-reported",
     ]
+    assert where.startswith("Dagster runs: recorded in ")
     asked = sorted(path.split("/reporter/")[1].split("/product/")[0] for path in wits.seen)
     assert asked == ["392/partner/000", "392/partner/000", "392/partner/840", "392/partner/840"]
     assert [row[:4] for row in rows_by_year(warehouse)] == [
@@ -124,10 +126,12 @@ def test_a_replay_reads_the_landing_zone_with_the_service_gone(census_marts, iso
     # the service is gone (nothing listens at its address): a request would fail the refresh
     monkeypatch.setenv("WITS_API_BASE_URL", server.base_url)
     assert main([*REFRESH, "--source", "replay"]) == 0, capsys.readouterr().err
-    assert capsys.readouterr().out.splitlines() == [
+    *summary, where = capsys.readouterr().out.splitlines()
+    assert summary == [
         "WITS tariffs of Japan (392) 2017: 9 rows, 0 requests made, no records: none",
         "WITS tariffs of Japan (392) 2018: 6 rows, 0 requests made, no records: 840-reported",
     ]
+    assert where.startswith("Dagster runs: recorded in ")
     assert rows_by_year(census_marts) == landed
     staged = query(census_marts, "select year, count(*) from staging.stg_partners__wits_tariffs group by all")
     assert sorted(staged) == [(2017, 9), (2018, 6)]

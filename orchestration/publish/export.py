@@ -44,7 +44,19 @@ def temporary_beside(out: Path) -> Path:
 
 def export(con, query: str, fmt: str, partial: Path, out: Path) -> int:
     """Run `query` on `con` and write its result as `fmt` to `partial`, then move it to `out`;
-    returns the rows written. `con` must be allowed to write `partial` (and only that)."""
+    returns the rows written. `con` must be allowed to write `partial` (and only that). A file
+    that cannot be written is one line naming --out; a query error is the caller's to report."""
+    from openpyxl.utils.exceptions import IllegalCharacterError
+
+    try:
+        return _export(con, query, fmt, partial, out)
+    except IllegalCharacterError:
+        raise InputError("a text value holds a control character that Excel cannot store: use --format csv") from None
+    except OSError as error:
+        raise InputError(f"cannot write --out {out}: {error.strerror or error}") from None
+
+
+def _export(con, query: str, fmt: str, partial: Path, out: Path) -> int:
     if fmt == "xlsx":
         cursor = con.execute(query)
         if cursor.description is None:

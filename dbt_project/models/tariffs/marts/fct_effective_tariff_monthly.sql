@@ -14,14 +14,17 @@ imports_rated as (
 
 countries as (
 
-    {{ census_mart_or_empty('dim_country', {'partner_code': 'varchar', 'partner_name': 'varchar'}) }}
+    {{ census_mart_or_empty('dim_country', {
+        'partner_code': 'varchar', 'partner_name': 'varchar', 'display_name': 'varchar'
+    }) }}
 
 ),
 
 commodities as (
 
     {{ census_mart_or_empty('dim_commodity', {
-        'flow': 'varchar', 'commodity_code': 'varchar', 'description': 'varchar'
+        'flow': 'varchar', 'commodity_code': 'varchar', 'description': 'varchar',
+        'description_path': 'varchar'
     }) }}
 
 ),
@@ -111,11 +114,13 @@ final as (
     select
         combined.period,
         combined.partner_code,
-        countries.partner_name,
+        coalesce(countries.display_name, countries.partner_name) as partner_name,
         combined.aggregation,
         combined.commodity_code,
         combined.hs_level,
-        coalesce(commodities.description, combined.hts_description) as commodity_description,
+        -- the path (chapter › heading › ... › line): a leaf alone often reads "New" or "Other"
+        coalesce(commodities.description_path, commodities.description, combined.hts_description)
+            as commodity_description,
         combined.hts_description,
         cast(combined.consumption_usd as bigint) as consumption_usd,
         cast(combined.dutiable_usd as bigint) as dutiable_usd,
