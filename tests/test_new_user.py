@@ -360,3 +360,10 @@ def test_the_readme_dates_the_sample_schedule_as_the_data_does(demo_warehouse, r
                      flags=re.S)  # fmt: skip
     valid_from = read_only(demo_warehouse).execute("select min(valid_from) from marts.fct_tariff_rates").fetchone()[0]
     assert said and said.group(1) == SAMPLE_RELEASE_DATE == valid_from.isoformat()
+
+
+def test_make_dev_takes_the_port():
+    import subprocess
+
+    planned = subprocess.run(["make", "-n", "dev", "PORT=3456"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "dg dev --port 3456" in planned.stdout

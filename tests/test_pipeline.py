@@ -226,6 +226,9 @@ def test_the_demo_prints_japan_and_a_second_run_changes_nothing(
     assert beef[9].startswith("2017-08") and beef[9].endswith("38.5 %    50.0 %  in force: 50 %")
     assert "37,823 t > trigger 35,468 t" in printed
     assert any(line.startswith("Tonnes and dollars are the sample's synthetic") for line in beef)
+    # how to replay it names the sample's own landing folder, not the default one
+    assert f"Replay it: LANDING_DIR={tmp_path / 'landing' / 'sample'} " in printed
+    assert "refresh --source replay --start 2016-01 --end 2017-12" in printed
     assert snapshot(warehouse) == before
 
 

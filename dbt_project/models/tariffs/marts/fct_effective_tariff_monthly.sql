@@ -133,7 +133,10 @@ final as (
         case when combined.consumption_usd > 0
             then 100.0 * combined.covered_usd / combined.consumption_usd
         end as statutory_coverage_pct,
+        -- only where the statutory rate covers the whole value: otherwise the two rates are over
+        -- different bases (collected over all of it, statutory over the lines with a known rate)
         case when combined.consumption_usd > 0 and combined.statutory_rate_pct is not null
+                and combined.covered_usd >= combined.consumption_usd
             then 100.0 * combined.calculated_duty_usd / combined.consumption_usd - combined.statutory_rate_pct
         end as collected_minus_statutory_pct,
         combined.statutory_basis,
