@@ -57,32 +57,31 @@ def export(con, query: str, fmt: str, partial: Path, out: Path) -> int:
 
 
 def _export(con, query: str, fmt: str, partial: Path, out: Path) -> int:
-    if fmt == "xlsx":
-        cursor = con.execute(query)
-        if cursor.description is None:
-            raise InputError(NO_RESULT)
-        try:
-            return _finish(_write_xlsx(cursor, partial), partial, out)
-        finally:
-            partial.unlink(missing_ok=True)
-    relation = con.sql(query)
-    if relation is None:
-        raise InputError(NO_RESULT)
     try:
-        if fmt == "csv":
-            relation.write_csv(str(partial), header=True)
-            rows = con.execute("select count(*) from read_csv(?, header = true, all_varchar = true)", [str(partial)])
-        else:
-            relation.write_parquet(str(partial))
-            rows = con.execute("select count(*) from read_parquet(?)", [str(partial)])
-        return _finish(rows.fetchone()[0], partial, out)
+        rows = _write(con, query, fmt, partial)
+        partial.replace(out)
+        return rows
     finally:
         partial.unlink(missing_ok=True)
 
 
-def _finish(rows: int, partial: Path, out: Path) -> int:
-    partial.replace(out)
-    return rows
+def _write(con, query: str, fmt: str, partial: Path) -> int:
+    """The result written to `partial`; returns its rows."""
+    if fmt == "xlsx":
+        cursor = con.execute(query)
+        if cursor.description is None:
+            raise InputError(NO_RESULT)
+        return _write_xlsx(cursor, partial)
+    relation = con.sql(query)
+    if relation is None:
+        raise InputError(NO_RESULT)
+    if fmt == "csv":
+        relation.write_csv(str(partial), header=True)
+        rows = con.execute("select count(*) from read_csv(?, header = true, all_varchar = true)", [str(partial)])
+    else:
+        relation.write_parquet(str(partial))
+        rows = con.execute("select count(*) from read_parquet(?)", [str(partial)])
+    return rows.fetchone()[0]
 
 
 def _write_xlsx(cursor, partial: Path) -> int:
