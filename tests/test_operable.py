@@ -65,8 +65,8 @@ def _slow(seconds: float):
 
 @pytest.mark.process
 def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(isolated_env):
-    # killed while fetching, with responses landed and more under way (other kill points:
-    # test_reliability.py's failpoints)
+    # killed while fetching, with responses landed and more under way (killed while loading or
+    # in dbt: test_reliability.py's failpoints)
     with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.1)) as server:
         env = {**os.environ, "CENSUS_API_BASE_URL": server.base_url}
         first = _start(REFRESH, env)
@@ -83,6 +83,14 @@ def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(isolated_env):
     assert sorted(run.status.value for run in refreshes) == ["FAILURE", "SUCCESS"]
     totals = balances(isolated_env / "warehouse.duckdb")
     assert all(totals[key] == value for key, value in truth(MONTHS).items())
+    # the responses landed before the kill were loaded once, in the one print of each month
+    with duckdb.connect(str(isolated_env / "warehouse.duckdb"), read_only=True) as con:
+        vintages = con.execute("select period, count(*) from raw.census_exports_vintages group by period").fetchall()
+        duplicates = con.execute(
+            "select count(*) - count(distinct (period, partner_code, hs_level, commodity_code)) "
+            "from staging.stg_census__exports"
+        ).fetchone()[0]
+    assert sorted(vintages) == [(month, 1) for month in MONTHS] and duplicates == 0
 
 
 @pytest.mark.process
