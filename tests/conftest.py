@@ -67,18 +67,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Every test that reads the demo warehouse is `slow` (not in make test-fast): the warehouse is
     a full Dagster and dbt build. Under pytest-xdist, hand out the long tests first so that the
     workers finish together: one test that needs the demo warehouse (its worker builds it while the
-    others go on), then the real-process tests, the slow ones and the rest, each in the order
-    collected."""
+    others go on), then the real-process tests that do not need it, the slow ones and the rest,
+    each in the order collected. (A process test that needs the demo warehouse waits with the slow
+    ones: handed out early, it would hold a worker idle until the build is done.)"""
     demo = [item for item in items if "demo_warehouse" in getattr(item, "fixturenames", ())]
     for item in demo:
         item.add_marker(pytest.mark.slow)
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         return
+    needs_demo = set(map(id, demo))
 
     def rank(item: pytest.Item) -> int:
         if demo and item is demo[0]:
             return 0
-        return 1 if item.get_closest_marker("process") else 2 if item.get_closest_marker("slow") else 3
+        if item.get_closest_marker("process") and id(item) not in needs_demo:
+            return 1
+        return 2 if item.get_closest_marker("slow") else 3
 
     items.sort(key=rank)
 

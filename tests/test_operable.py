@@ -73,6 +73,7 @@ def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(isolated_env):
         _wait_landed(isolated_env / "landing", 5, first)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
+        server.faults = None
         # the dead run still holds the pool slot here; the next refresh must free it, not spin
         second = subprocess.run(
             [sys.executable, "-m", "orchestration.app.cli", *REFRESH], env=env, cwd=ROOT, capture_output=True,
@@ -122,7 +123,7 @@ def test_a_pool_held_by_a_live_run_is_named_after_the_wait_limit(isolated_env, t
 @pytest.mark.process
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_refresh_at_a_safe_point(signum, isolated_env):
-    with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.2)) as server:
+    with CensusTestServer(MONTHS, key=TEST_KEY, faults=_slow(0.05)) as server:
         process = _start(REFRESH, {**os.environ, "CENSUS_API_BASE_URL": server.base_url})
         _wait_landed(isolated_env / "landing", 110, process)  # a month is 99 or 100 responses
         process.send_signal(signum)
