@@ -174,7 +174,8 @@ class DripServer:
         self.pace, self.connections = pace, 0
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.stopping = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+        self.serving = threading.Thread(target=self._serve, daemon=True)
+        self.serving.start()
 
     @property
     def base_url(self) -> str:
@@ -206,6 +207,7 @@ class DripServer:
 
     def close(self) -> None:
         self.stopping.set()
+        self.serving.join()  # out of accept() within its timeout: closing under it would be EBADF
         self.sock.close()
 
 
