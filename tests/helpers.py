@@ -114,3 +114,17 @@ def balances(path: Path) -> dict[tuple, int]:
             "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
         ).fetchall()
     return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
+
+
+def prints_and_duplicates(path: Path) -> tuple[list[tuple], int]:
+    """(period, number of prints) of each exports month loaded, and how many staged exports cells
+    are duplicates: after a killed refresh and the next one, one print a month and none."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        prints = con.execute(
+            "select period, count(*) from raw.census_exports_vintages group by period order by period"
+        ).fetchall()
+        duplicates = con.execute(
+            "select count(*) - count(distinct (period, partner_code, hs_level, commodity_code)) "
+            "from staging.stg_census__exports"
+        ).fetchone()[0]
+        return prints, duplicates

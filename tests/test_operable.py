@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from census_server import CensusTestServer, Fault
 from conftest import ROOT, TEST_KEY
-from helpers import balances, run_cli_in_own_group, truth
+from helpers import balances, prints_and_duplicates, run_cli_in_own_group, truth
 
 from orchestration.census.client import CensusClient
 from orchestration.census.landing import LandingStore
@@ -85,13 +85,7 @@ def test_a_refresh_after_sigkill_reaps_the_dead_run_and_completes(isolated_env):
     totals = balances(isolated_env / "warehouse.duckdb")
     assert all(totals[key] == value for key, value in truth(MONTHS).items())
     # the responses landed before the kill were loaded once, in the one print of each month
-    with duckdb.connect(str(isolated_env / "warehouse.duckdb"), read_only=True) as con:
-        vintages = con.execute("select period, count(*) from raw.census_exports_vintages group by period").fetchall()
-        duplicates = con.execute(
-            "select count(*) - count(distinct (period, partner_code, hs_level, commodity_code)) "
-            "from staging.stg_census__exports"
-        ).fetchone()[0]
-    assert sorted(vintages) == [(month, 1) for month in MONTHS] and duplicates == 0
+    assert prints_and_duplicates(isolated_env / "warehouse.duckdb") == ([(month, 1) for month in MONTHS], 0)
 
 
 @pytest.mark.process

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from census_server import CensusTestServer, Fault
 from conftest import ROOT, TEST_KEY
-from helpers import balances, run_cli_in_own_group, snapshot, truth
+from helpers import balances, prints_and_duplicates, run_cli_in_own_group, snapshot, truth
 
 from orchestration.app.cli import main
 from orchestration.devdata.sample import month_rows
@@ -168,13 +168,7 @@ def test_a_killed_refresh_is_finished_by_the_next_one(point, reference, isolated
         assert main(REFRESH) == 0
     warehouse = isolated_env / "warehouse.duckdb"
     assert marts(warehouse) == reference
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        vintages = con.execute("select count(*) from raw.census_exports_vintages").fetchone()[0]
-        duplicates = con.execute(
-            "select count(*) - count(distinct (partner_code, hs_level, commodity_code)) "
-            "from staging.stg_census__exports"
-        ).fetchone()[0]
-    assert vintages == 1 and duplicates == 0
+    assert prints_and_duplicates(warehouse) == ([(JAN, 1)], 0)
 
 
 def test_three_refreshes_of_the_same_range_are_identical(isolated_env, monkeypatch):

@@ -105,20 +105,13 @@ def _marts(con) -> set[str]:
 def _name(con, partner: str, marts: set[str]) -> str | None:
     if "dim_country" not in marts:
         return None
-    columns = {
-        row[0]
-        for row in con.execute(
-            "select column_name from duckdb_columns() where schema_name = 'marts' and table_name = 'dim_country'"
-        ).fetchall()
-    }
-    # a copy published before dim_country had display names: the Census name, title-cased
-    shown = "display_name" if "display_name" in columns else "null"
-    found = con.execute(
-        f"select {shown}, partner_name from marts.dim_country where partner_code = $p",  # noqa: S608 - a column name of ours
-        {"p": partner},
-    )
+    found = con.execute("select * from marts.dim_country where partner_code = $p", {"p": partner})
     row = found.fetchone()
-    return (row[0] or row[1].title()) if row else None
+    if row is None:
+        return None
+    country = dict(zip([column[0] for column in found.description], row, strict=True))
+    # a copy published before dim_country had display names: the Census name, title-cased
+    return country.get("display_name") or country["partner_name"].title()
 
 
 def _write(path: Path, data: bytes) -> None:
