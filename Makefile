@@ -7,13 +7,24 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster
 # DuckDB 1.4 LTS in a venv of its own: the tests prove the serving copy opens in it (BI drivers
 # bundle older DuckDB releases than the warehouse's 2.0).
 COMPAT := .venv-duckdb14
+UV_VERSION := 0.13.9
 
 .PHONY: install demo test test-fast lint dev docs status publish bench clean
+
+# Installs into the venv $(1) with uv (taken from PyPI into that venv): it installs the ~170 pinned
+# packages in parallel, about 10 s where pip takes about 50 s on two cores. Bytecode is compiled
+# at install, as pip does: without it every test process compiles the modules it imports. Where
+# uv cannot be had, pip installs the same pins.
+define venv_install
+$(1)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" \
+	&& $(1)/bin/uv pip install --quiet --python $(1)/bin/python --compile-bytecode $(2) \
+	|| $(1)/bin/python -m pip install --quiet --disable-pip-version-check $(2)
+endef
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(call venv_install,$(VENV),-c constraints.txt -e '.[dev]')
 	@touch $@
 
 install: $(STAMP)
@@ -27,7 +38,7 @@ demo: install $(DAGSTER_HOME_DIR)/dagster.yaml
 
 $(COMPAT)/.installed:
 	$(PYTHON) -m venv $(COMPAT)
-	$(COMPAT)/bin/python -m pip install --quiet --disable-pip-version-check "duckdb==1.4.4"
+	$(call venv_install,$(COMPAT),"duckdb==1.4.4")
 	@touch $@
 
 # The tests run in parallel worker processes (pytest-xdist): many wait on servers, subprocesses and
