@@ -44,7 +44,7 @@ def load_fixture(tmp_path, body: bytes, spec: TableSpec, month: date, flow="impo
         "_vintage timestamp, _loaded_at timestamp)"
     )
     load = MonthLoad(flow, entry.month)
-    load_entries(con, store, spec, [entry], load)
+    load_entries(con, store, [(spec, [entry])], load)
     return con, load
 
 

@@ -14,12 +14,12 @@ select
     json[9],
     json[10],
     _files.source, _files.landed_file, _files.vintage, $loaded_at
-from read_json($files, format='array', records=false, filename=true, columns={'json': 'VARCHAR[]'}) as j
+from read_json($files_1, format='array', records=false, filename=true, columns={'json': 'VARCHAR[]'}) as j
 join _files using (filename)
 -- the header row is skipped; a row that breaks any other rule stops the statement (error() in a
 -- CASE), so the rules cost no second pass over the rows
 where case
-    when json is not distinct from $header then false
+    when json is not distinct from $header_1 then false
     when (coalesce(json[12], '') = '')
         or (coalesce(json[1], '') = '')
         or (coalesce(json[4], '') = '')
