@@ -34,6 +34,13 @@ _MACROS = (
     (code = '-' or code like '0%' or code like '%X%')""",
 )
 
+VINTAGES_VIEW = """create or replace view raw.census_vintages as
+select 'exports' as flow, * from raw.census_exports_vintages
+union all
+select 'imports' as flow, * from raw.census_imports_vintages"""
+# Everything install_rules() creates, for the schema's fingerprint (census/load.py).
+RULES_SQL = (*_MACROS, VINTAGES_VIEW)
+
 
 def install_macros(con) -> None:
     """Create (or refresh) the rule macros in the current database's `marts` schema."""
@@ -45,12 +52,7 @@ def install_macros(con) -> None:
 def install_rules(con) -> None:
     """The macros and the vintages view of the warehouse; the vintage tables must exist."""
     install_macros(con)
-    con.execute(
-        """create or replace view raw.census_vintages as
-        select 'exports' as flow, * from raw.census_exports_vintages
-        union all
-        select 'imports' as flow, * from raw.census_imports_vintages"""
-    )
+    con.execute(VINTAGES_VIEW)
 
 
 def latest_files_sql(flow: str) -> str:

@@ -13,6 +13,10 @@ from datetime import datetime
 
 from orchestration.census.rules import latest_files_sql
 
+VINTAGE_TABLE_SQL = """create table raw.{table} (
+    period DATE NOT NULL, vintage INTEGER NOT NULL, vintage_at TIMESTAMP NOT NULL,
+    loaded_at TIMESTAMP NOT NULL, files VARCHAR[] NOT NULL, new_files INTEGER, source VARCHAR)"""
+
 
 def vintages_table(flow: str) -> str:
     return f"census_{flow}_vintages"
@@ -25,11 +29,7 @@ def ensure_vintage_table(con, flow: str) -> None:
     ).fetchone()[0]
     if existed:
         return
-    con.execute(
-        f"""create table raw.{table} (
-            period DATE NOT NULL, vintage INTEGER NOT NULL, vintage_at TIMESTAMP NOT NULL,
-            loaded_at TIMESTAMP NOT NULL, files VARCHAR[] NOT NULL, new_files INTEGER, source VARCHAR)"""
-    )
+    con.execute(VINTAGE_TABLE_SQL.format(table=table))
     # Months loaded before vintages existed held exactly one state: record it as vintage 1.
     con.execute(
         f"""
