@@ -14,6 +14,7 @@ from helpers import balances, truth
 from orchestration.app.cli import main
 from orchestration.census.bulk_files import PREFIX, zip_name
 from orchestration.devdata.bulk_files import sample_bulk_zip
+from orchestration.devdata.schedule import SAMPLE_RELEASE_DATE, sample_body
 from orchestration.publish.cookbook import recipes
 
 JAN, FEB = date(2017, 1, 1), date(2017, 2, 1)
@@ -80,6 +81,29 @@ def test_a_bulk_backfill_loads_history_and_asks_the_api_only_for_a_month_without
     expected = {key: value for key, value in truth([JAN, FEB]).items() if key[1] == "-" or key[1][0] != "0"}
     expected = {key: value for key, value in expected.items() if "X" not in key[1]}
     assert {key: loaded.get(key) for key in expected} == expected
+    # With a tariff schedule loaded, the effective tariff mart splits a bulk month's consumption
+    # value by rate provision: Mexico's duty-free-under-a-program value is the bulk mart's.
+    schedule = isolated_env / "hts_2016_basic.json"
+    schedule.write_bytes(sample_body())
+    tariffs = ["tariffs", "refresh", "--file", str(schedule), "--release-date", SAMPLE_RELEASE_DATE, "--no-progress"]
+    assert main(tariffs) == 0, capsys.readouterr().err
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        effective = con.execute(
+            "select strftime(period, '%Y-%m'), consumption_usd, free_mfn_usd, free_under_program_usd, "
+            "dutiable_provision_usd, chapter99_provision_usd from marts.fct_effective_tariff_monthly "
+            "where partner_code = '2010' and aggregation = 'partner' order by 1"
+        ).fetchall()
+        program = dict(
+            con.execute(
+                "select strftime(period, '%Y-%m'), sum(consumption_usd) "
+                "from marts.fct_imports_by_rate_provision_monthly where partner_code = '2010' and hs_level = 10 "
+                "and rate_provision_group = 'free_under_program' group by 1"
+            ).fetchall()
+        )
+    assert [row[0] for row in effective] == ["2017-01", "2017-02"]
+    for month, consumption, free_mfn, free_program, dutiable, chapter99 in effective:
+        assert free_program == program[month] > 0
+        assert 0 < free_mfn + free_program + dutiable + chapter99 <= consumption
 
 
 def test_a_month_without_a_zip_and_no_key_for_the_api_is_one_line(capsys, monkeypatch, isolated_env):

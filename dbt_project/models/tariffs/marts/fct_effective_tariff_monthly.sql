@@ -4,6 +4,9 @@
 -- (int_hts__imports_rated), per HTS10 line and summed to HS6, HS4, HS2, the partner and all
 -- countries. Chapter 99 surcharges are listed, not stacked on the statutory rate: which of them
 -- applies depends on the country of origin and on product lists the schedule's lines do not carry.
+-- For a month loaded from the Census bulk files, the value for consumption is also split by how it
+-- entered (rate provision): duty-free under MFN, duty-free under a program claimed (USMCA, GSP,
+-- ...), dutiable, and under Chapter 99; NULL for a month from the API, which has no such split.
 with
 
 imports_rated as (
@@ -29,6 +32,58 @@ commodities as (
 
 ),
 
+provisions as (
+
+    {{ census_mart_or_empty('fct_imports_by_rate_provision_monthly', {
+        'period': 'date', 'partner_code': 'varchar', 'hs_level': 'smallint', 'commodity_code': 'varchar',
+        'rate_provision_group': 'varchar', 'consumption_usd': 'bigint'
+    }) }}
+
+),
+
+-- each bulk-loaded line's value for consumption by how it entered
+line_provisions as (
+
+    select
+        period,
+        partner_code,
+        commodity_code,
+        sum(consumption_usd) filter (where rate_provision_group = 'free_mfn') as free_mfn_usd,
+        sum(consumption_usd) filter (where rate_provision_group = 'free_under_program') as free_under_program_usd,
+        sum(consumption_usd) filter (
+            where rate_provision_group in ('dutiable_column_1', 'dutiable_special', 'dutiable_column_2')
+        ) as dutiable_provision_usd,
+        sum(consumption_usd) filter (where rate_provision_group = 'chapter_99') as chapter99_provision_usd,
+        sum(consumption_usd) as provisions_consumption_usd
+
+    from provisions
+    where hs_level = 10
+    group by period, partner_code, commodity_code
+
+),
+
+imports_with_provisions as (
+
+    select
+        imports_rated.*,
+        -- a bulk month's line without a row under a group entered none of its value that way
+        case when line_provisions.period is not null then coalesce(line_provisions.free_mfn_usd, 0) end
+            as free_mfn_usd,
+        case when line_provisions.period is not null then coalesce(line_provisions.free_under_program_usd, 0) end
+            as free_under_program_usd,
+        case when line_provisions.period is not null then coalesce(line_provisions.dutiable_provision_usd, 0) end
+            as dutiable_provision_usd,
+        case when line_provisions.period is not null then coalesce(line_provisions.chapter99_provision_usd, 0) end
+            as chapter99_provision_usd
+
+    from imports_rated
+    left join line_provisions
+        on line_provisions.period = imports_rated.period
+        and line_provisions.partner_code = imports_rated.partner_code
+        and line_provisions.commodity_code = imports_rated.commodity_code
+
+),
+
 lines_with_parent_codes as (
 
     select
@@ -37,7 +92,7 @@ lines_with_parent_codes as (
         left(commodity_code, 4) as hs4_code,
         left(commodity_code, 6) as hs6_code
 
-    from imports_rated
+    from imports_with_provisions
 
 ),
 
@@ -64,6 +119,10 @@ rolled_up as (
         sum(consumption_usd) as consumption_usd,
         sum(dutiable_usd) as dutiable_usd,
         sum(calculated_duty_usd) as calculated_duty_usd,
+        sum(free_mfn_usd) as free_mfn_usd,
+        sum(free_under_program_usd) as free_under_program_usd,
+        sum(dutiable_provision_usd) as dutiable_provision_usd,
+        sum(chapter99_provision_usd) as chapter99_provision_usd,
         -- consumption-weighted over the lines whose statutory rate is known; rounded, because a
         -- parallel sum of doubles differs in its last bits from run to run
         round(sum(statutory_rate_pct * consumption_usd) / nullif(sum(covered_usd), 0), 9) as statutory_rate_pct,
@@ -103,7 +162,7 @@ rolled_up as (
 
 combined as (
 
-    select * from imports_rated
+    select * from imports_with_provisions
     union all by name
     select * from rolled_up
 
@@ -126,6 +185,13 @@ final as (
         cast(combined.dutiable_usd as bigint) as dutiable_usd,
         cast(combined.calculated_duty_usd as bigint) as calculated_duty_usd,
         cast(combined.statutory_duty_usd as bigint) as statutory_duty_usd,
+        cast(combined.free_mfn_usd as bigint) as free_mfn_usd,
+        cast(combined.free_under_program_usd as bigint) as free_under_program_usd,
+        cast(combined.dutiable_provision_usd as bigint) as dutiable_provision_usd,
+        cast(combined.chapter99_provision_usd as bigint) as chapter99_provision_usd,
+        case when combined.consumption_usd > 0
+            then 100.0 * combined.free_under_program_usd / combined.consumption_usd
+        end as free_under_program_pct,
         case when combined.consumption_usd > 0
             then 100.0 * combined.calculated_duty_usd / combined.consumption_usd
         end as collected_rate_pct,
