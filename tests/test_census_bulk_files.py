@@ -113,7 +113,20 @@ def test_a_folder_of_zips_is_read_whatever_the_case_of_their_names(tmp_path, zip
     entry, new = land_zip(store, None, "imports", MONTH, from_dir=folder)
     assert new and entry.url == "from-dir:imdb1701.zip"
     members = zipfile.ZipFile(store.root / entry.file).namelist()
-    assert members == ["IMP_DETL.TXT", "IMP_COMM.TXT", "IMP_CTY.TXT", "IMP_DE.TXT", "CONCORD.TXT"]
+    assert members == [
+        "IMP_DETL.TXT",
+        "IMP_COMM.TXT",
+        "IMP_CTY.TXT",
+        "IMP_DE.TXT",
+        "CONCORD.TXT",
+        "COUNTRY.TXT",
+        "DISTRICT.TXT",
+        "HSDESC.TXT",
+        "NAICS.TXT",
+        "SITC.TXT",
+        "ENDUSE.TXT",
+        "HITECH.TXT",
+    ]
     assert land_zip(store, None, "exports", MONTH, from_dir=folder) == (None, False)
     with pytest.raises(InputError, match="no such folder"):
         land_zip(store, None, "imports", MONTH, from_dir=tmp_path / "missing")

@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
+from orchestration.census.bulk import LAYOUTS, bulk_table
 from orchestration.census.bulk_files import BulkStore, land_zip, zip_name
 from orchestration.census.bulk_load import load_bulk_month
 from orchestration.census.ingest import ingest_flow
@@ -70,6 +71,12 @@ def test_a_bulk_month_holds_the_apis_cells(tmp_path, flow):
         lines = con.execute(f"select count(*) from raw.census_bulk_{flow}").fetchone()[0]
     assert vintages == [(1, [result.file], "census_bulk")]
     assert lines == result.rows[f"census_bulk_{flow}"] > len([key for key in got if key[0] == "HS10"]) / 2
+    # every control and reference member of the ZIP is loaded beside the detail
+    assert result.notes == []
+    word = flow[:-1]
+    tables = ("commodities", "countries", "districts", "concordance", "country_codes", "district_codes",
+              "hs_descriptions", "naics_codes", "sitc_codes", "end_use_codes", "hitech_codes")  # fmt: skip
+    assert all(result.rows[f"census_bulk_{word}_{table}"] > 0 for table in tables)
 
 
 def test_exports_add_domestic_and_foreign(tmp_path):
@@ -85,7 +92,13 @@ def test_exports_add_domestic_and_foreign(tmp_path):
         by_df = con.execute(
             "select df, sum(all_val_mo) from raw.census_bulk_exports group by df order by df"
         ).fetchall()
+        # the country and district files have no df: the detail is summed over both to match them
+        by_country = con.execute("select cty_code, all_val_mo from raw.census_bulk_export_countries").fetchall()
+        by_district = con.execute(
+            "select district, all_val_mo from raw.census_bulk_export_districts order by district"
+        ).fetchall()
     assert by_df == [("1", 945), ("2", 55)]
+    assert by_country == [("5880", 1000)] and by_district == [("13", 755), ("30", 245)]
 
 
 def test_the_year_to_date_union_gives_only_the_months_own_activity(tmp_path):
@@ -210,19 +223,62 @@ def test_the_concordance_gives_end_use_and_naics_codes(tmp_path):
     assert result.notes == []
 
 
-@pytest.mark.parametrize(
-    ("change", "note"),
-    [
-        (lambda line: line[:230], "CONCORD left out: its lines are 230-230 characters wide, not 235 as assumed"),
-        (lambda line: line[:221] + "ABCDE" + line[226:], "CONCORD left out: its end_use field holds no codes in 100%"),
-    ],
-)
-def test_a_concordance_that_does_not_fit_the_assumed_layout_is_left_out_and_said(tmp_path, change, note):
-    body = sample_bulk_zip("imports", "2017-01")
+def _lines(body: bytes, name: str) -> list[str]:
     import io
     import zipfile
 
-    lines = zipfile.ZipFile(io.BytesIO(body)).read("CONCORD.TXT").decode().split("\r\n")[:-1]
-    result = load(tmp_path, "imports", "2017-01", _with_member(body, "CONCORD.TXT", [change(line) for line in lines]))
-    assert result.vintage == 1 and "census_bulk_import_concordance" not in result.rows
+    return zipfile.ZipFile(io.BytesIO(body)).read(name).decode().split("\r\n")[:-1]
+
+
+@pytest.mark.parametrize(
+    ("member", "change", "note"),
+    [
+        ("CONCORD", lambda line: line[:230], "CONCORD left out: its lines are 230-230 characters wide, not 235"),
+        ("CONCORD", lambda line: line[:221] + "ABCDE" + line[226:], "CONCORD left out: its end_use field holds no"),
+        ("NAICS", lambda line: line[3:] + "   ", "NAICS left out: its naics field holds no codes in 100%"),
+        ("COUNTRY", lambda line: line + " ", "COUNTRY left out: its lines are 62-62 characters wide, not 60-61"),
+    ],
+)  # fmt: skip
+def test_a_reference_file_that_does_not_fit_its_layout_is_left_out_and_said(tmp_path, member, change, note):
+    body = sample_bulk_zip("imports", "2017-01")
+    changed = [change(line) for line in _lines(body, f"{member}.TXT")]
+    result = load(tmp_path, "imports", "2017-01", _with_member(body, f"{member}.TXT", changed))
+    assert result.vintage == 1 and bulk_table("imports", LAYOUTS[member]) not in result.rows
     assert len(result.notes) == 1 and result.notes[0].startswith(note)
+
+
+@pytest.mark.parametrize(
+    ("flow", "without"),
+    [("imports", ("HSDESC", "HITECH", "IMP_DE")), ("exports", ("COUNTRY", "CONCORD", "EXP_CTY", "EXP_DIST"))],
+)
+def test_a_zip_without_a_reference_or_control_member_loads_without_it_and_says_so(tmp_path, flow, without):
+    """Only the detail and the commodity file are required; a month whose ZIP lacks another member
+    (older ZIPs may) loads, its checks against that member skipped, and its notes name each one."""
+    result = load(tmp_path, flow, "2017-01", sample_bulk_zip(flow, "2017-01", without=without))
+    assert result.vintage == 1
+    assert sorted(result.notes) == sorted(f"{member} left out: not in the ZIP" for member in without)
+    assert not any(bulk_table(flow, LAYOUTS[member]) in result.rows for member in without)
+    assert cells(tmp_path / "warehouse.duckdb", flow, JAN, "census_bulk") == api_cells(flow, JAN)
+
+
+def test_a_country_file_of_60_character_lines_loads(tmp_path):
+    """One reader found COUNTRY lines of 61 characters, the other of 60 (the name's last blank)."""
+    body = sample_bulk_zip("imports", "2017-01")
+    lines = [line[:60] for line in _lines(body, "COUNTRY.TXT")]
+    result = load(tmp_path, "imports", "2017-01", _with_member(body, "COUNTRY.TXT", lines))
+    assert result.notes == [] and result.rows["census_bulk_import_country_codes"] == len(lines)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        japan = con.execute("select cty_name from raw.census_bulk_import_country_codes where cty_code = '5880'")
+        assert japan.fetchall() == [("JAPAN",)]
+
+
+def test_exports_that_do_not_add_up_to_their_district_file_fail_the_month(tmp_path):
+    body = sample_bulk_zip("exports", "2017-01")
+    lines = _lines(body, "EXP_DIST.TXT")
+    value = int(lines[0][53:68])  # all_val_mo, 54-68
+    lines[0] = lines[0][:53] + str(value + 7).rjust(15) + lines[0][68:]
+    with pytest.raises(CensusIncomplete) as failure:
+        load(tmp_path, "exports", "2017-01", _with_member(body, "EXP_DIST.TXT", lines))
+    message = str(failure.value)
+    assert message.startswith("exports 2017-01: the detail does not add up to EXP_DIST") and "all_val_mo" in message
+    assert f"{value:,} vs {value + 7:,}" in message

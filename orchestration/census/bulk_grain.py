@@ -29,8 +29,8 @@ def insert_api_grain(con, flow: str, period: date, file: str, vintage: datetime)
         f"select count(*) > 0 from raw.census_bulk_{word}_countries where period = $period and _landed_file = $file",
         {"period": period, "file": file},
     ).fetchone()[0]
-    # names from earlier loads only when the file's own country file was left out (EXP_CTY's
-    # layout is assumed): that look-up reads every month loaded so far
+    # names from earlier loads only when the file's own country file was left out (absent, or
+    # not fitting its layout): that look-up reads every month loaded so far
     known_names = (
         "select null::varchar as cty_code, null::varchar as cty_name where false"
         if has_names

@@ -1,9 +1,11 @@
 """Load one landed bulk ZIP as a vintage of its month, in one transaction:
 
 1. each member is streamed out of the ZIP and read by DuckDB (bulk.member_sql): the detail at its
-   full grain into `raw.census_bulk_<flow>`, the control files beside it;
-2. the detail must add up exactly to the control files, by commodity and by country, and to the
-   API's cells when the month's latest vintage came from the API;
+   full grain into `raw.census_bulk_<flow>`, the control and reference files beside it (a member
+   other than the detail and the commodity file that is absent or does not fit its layout is
+   left out, and the load's notes say so);
+2. the detail must add up exactly to the control files, by commodity, by country and (exports) by
+   district, and to the API's cells when the month's latest vintage came from the API;
 3. the month's cells at the API's grain (HS10 x country, the world, all-commodity totals) go into
    `raw.census_<flow>` under the ZIP's landed file, and the vintage is recorded with source
    `census_bulk`: staging's "latest vintage" rule then covers API and bulk months alike.
@@ -34,6 +36,7 @@ from orchestration.census.bulk import (
     lines_sql,
     member_sql,
     members,
+    required,
 )
 from orchestration.census.bulk_files import BulkEntry, BulkStore
 from orchestration.census.bulk_grain import SOURCE, insert_api_grain
@@ -78,8 +81,7 @@ def extract_members(archive_path: Path, flow: str, into: Path, *, skip: tuple[st
         with zipfile.ZipFile(archive_path) as archive:
             names = [info.filename for info in archive.infolist()]
             wanted = _wanted(archive, flow)
-            required = [layout.member for layout in MEMBERS[flow][:2]]
-            missing = [member for member in required if member not in wanted]
+            missing = [layout.member for layout in required(flow) if layout.member not in wanted]
             if missing:
                 raise LandingError(
                     f"{archive_path.name} has no {' or '.join(missing)} member (it holds {', '.join(names)})"
@@ -127,14 +129,17 @@ def scratch_for(archive_path: Path, flow: str, fallback: Path) -> Path:
 
 
 def _misfit(con, layout: Layout, path: Path) -> str | None:
-    """Why a member whose layout is assumed does not fit it, or None: its lines must have the
-    layout's width, and its code fields look like codes (PLAUSIBLE) on 99 % of the lines."""
+    """Why a member does not fit its layout, or None: its lines must have the layout's width, and
+    its code fields look like codes (PLAUSIBLE) on 99 % of the lines. A reference file has no
+    measure whose cast would fail on a shifted line: without this, another layout would load as
+    garbage."""
     width = con.execute(f"select min(length(line)), max(length(line)) from {lines_sql()}", {"path": str(path)})
     shortest, longest = width.fetchone()
     if shortest is None:
         return None  # an empty member: nothing to load, nothing wrong
-    if shortest != layout.width or longest != layout.width:
-        return f"its lines are {shortest}-{longest} characters wide, not {layout.width} as assumed"
+    if shortest < layout.shortest or longest > layout.width:
+        expected = f"{layout.shortest}-{layout.width}" if layout.shortest < layout.width else f"{layout.width}"
+        return f"its lines are {shortest}-{longest} characters wide, not {expected}"
     rules = PLAUSIBLE.get(layout.member, {})
     if rules:
         tests = ", ".join(
@@ -144,7 +149,7 @@ def _misfit(con, layout: Layout, path: Path) -> str | None:
         shares = con.execute(f"select {tests} from ({member_sql(layout, only_active=False)})", {"path": str(path)})
         for (name, _), share in zip(rules.items(), shares.fetchone(), strict=True):
             if share < 0.99:
-                return f"its {name} field holds no codes in {1 - share:.0%} of the lines (layout assumed, not Census's)"
+                return f"its {name} field holds no codes in {1 - share:.0%} of the lines"
     return None
 
 
@@ -158,8 +163,9 @@ def _insert_member(con, flow: str, month: str, layout: Layout, path: Path, param
     # a line of another month makes period NULL, which the NOT NULL column refuses
     period = "case when year = $year and month = $mm then $period end" if dated else "$period"
     measures = "".join(f", {name}" for name in layout.measures)
+    columns = f"period, {', '.join(keys)}{measures}{', is_low_value_estimate' if low_value else ''}"
     sql = f"""
-        insert into raw.{bulk_table(flow, layout)}
+        insert into raw.{bulk_table(flow, layout)} ({columns}, _landed_file, _vintage, _loaded_at)
         select {period}, {", ".join(keys)}{measures}{low_value}, $file, $vintage, $loaded_at
         from ({member_sql(layout, path="$path")})"""
     bound = {name: value for name, value in parameters.items() if dated or name not in ("year", "mm")}
@@ -205,10 +211,13 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
                 lines = sum(_insert_member(con, flow, month, detail, piece, parameters) for piece in pieces)
             load.rows[bulk_table(flow, detail)] = lines
             for layout in members(flow):
-                path = extracted.get(layout.member)
-                if path is None or layout is detail:
+                if layout is detail:
                     continue
-                misfit = None if layout.confirmed else _misfit(con, layout, path)
+                path = extracted.get(layout.member)
+                if path is None:  # a required member's absence failed the month already
+                    load.notes.append(f"{layout.member} left out: not in the ZIP")
+                    continue
+                misfit = None if layout in required(flow) else _misfit(con, layout, path)
                 if misfit:
                     load.notes.append(f"{layout.member} left out: {misfit}")
                     continue

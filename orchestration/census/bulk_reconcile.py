@@ -1,12 +1,20 @@
 """Does a bulk month add up? Checked inside its load transaction, before anything is visible:
-the detail lines against Census's own control files (by commodity, by country), and the cells
-made from them against the API's cells when the month's latest vintage came from the API."""
+the detail lines against Census's own control files (by commodity, by country, by district of
+exportation), and the cells made from them against the API's cells when the month's latest
+vintage came from the API."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from orchestration.census.bulk import MEMBERS, Layout, bulk_table
+from orchestration.census.bulk import (
+    EXPORT_COUNTRIES,
+    EXPORT_DISTRICTS,
+    IMPORT_COUNTRIES,
+    MEMBERS,
+    Layout,
+    bulk_table,
+)
 from orchestration.census.plan import COMMODITY_VAR, MEASURES
 from orchestration.core.errors import CensusIncomplete
 
@@ -47,10 +55,20 @@ def _check(con, sql: str, parameters: dict, what: str) -> None:
         )
 
 
+# The control files the detail is summed to besides the commodity file, with the key of each:
+# both without df (domestic and foreign exports together). IMP_DE is not among them: nothing has
+# checked yet that Census's district totals of imports add up from the detail.
+_BY_KEY = {
+    "imports": ((IMPORT_COUNTRIES, "cty_code"),),
+    "exports": ((EXPORT_COUNTRIES, "cty_code"), (EXPORT_DISTRICTS, "district")),
+}
+
+
 def reconcile_with_controls(con, flow: str, month: str, period: date, file: str) -> None:
     """The detail by commodity (and domestic/foreign) must equal the commodity control file on
-    every measure, and by country the country control file on the measures it has."""
-    detail, commodities, countries = MEMBERS[flow]
+    every measure, and by country (and by district of exportation) the country (district)
+    control file on the measures it has."""
+    detail, commodities, _ = MEMBERS[flow]
     parameters = {"period": period, "file": file}
     by_df = ["df"] if flow == "exports" else []
     _check(
@@ -64,23 +82,22 @@ def reconcile_with_controls(con, flow: str, month: str, period: date, file: str)
         parameters,
         f"{flow} {month}: the detail does not add up to {commodities.member} (detail vs control)",
     )
-    control = bulk_table(flow, countries)
-    present = con.execute(
-        f"select count(*) from raw.{control} where period = $period and _landed_file = $file", parameters
-    ).fetchone()[0]
-    if not present:
-        return  # a country file whose layout is not the one assumed was left out (bulk.EXPORT_COUNTRIES)
-    _check(
-        con,
-        _difference_sql(
-            _sums(bulk_table(flow, detail), ["cty_code", *by_df], _shared(detail, countries)),
-            _sums(control, ["cty_code", *by_df], _shared(detail, countries)),
-            ["cty_code", *by_df],
-            _shared(detail, countries),
-        ),
-        parameters,
-        f"{flow} {month}: the detail does not add up to {countries.member} (detail vs control)",
-    )
+    for layout, key in _BY_KEY[flow]:
+        control = bulk_table(flow, layout)
+        present = con.execute(
+            f"select count(*) from raw.{control} where period = $period and _landed_file = $file", parameters
+        ).fetchone()[0]
+        if not present:
+            continue  # absent from the ZIP, or left out as not fitting its layout (the load's notes say which)
+        shared = _shared(detail, layout)
+        _check(
+            con,
+            _difference_sql(
+                _sums(bulk_table(flow, detail), [key], shared), _sums(control, [key], shared), [key], shared
+            ),
+            parameters,
+            f"{flow} {month}: the detail does not add up to {layout.member} (detail vs control)",
+        )
 
 
 def _shared(detail: Layout, control: Layout) -> tuple[str, ...]:

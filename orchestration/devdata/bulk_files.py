@@ -4,26 +4,27 @@ Each HS10 x country cell of the rows is split over a few lines (districts, rate 
 program subcodes for imports; districts and domestic/foreign for exports), so that the lines sum
 back exactly to the API's cells. The files have the real shape: a year-to-date union (cells of
 earlier months of the year stay, with monthly measures 0), year-to-date fields after the month's,
-control files by commodity and by country, and member names in the case asked for.
+control files by commodity, by country and by district, the reference files (concordance,
+countries, districts, HS descriptions, NAICS, SITC, end-use and high-tech codes, with synthetic
+classifications and labels), and member names in the case asked for.
 """
 
 from __future__ import annotations
 
 import io
-import random
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable
 
-from orchestration.census.bulk import (
-    CONCORDANCE,
-    IMPORT_DISTRICTS,
-    LOW_VALUE_COMMODITIES,
-    MEASURE_WIDTH,
-    MEMBERS,
-    Layout,
-)
+from orchestration.census.bulk import DISTRICTS, LOW_VALUE_COMMODITIES, MEMBERS, Layout
 from orchestration.census.plan import COMMODITY_VAR
+from orchestration.devdata.bulk_reference import (
+    DISTRICT_NAMES,
+    concordance_lines,
+    line,
+    reference_members,
+    stable_rng,
+)
 from orchestration.devdata.sample import allocate
 
 _DISTRICTS = ("01", "13", "20", "30", "39", "52")
@@ -33,14 +34,10 @@ _RATE_PROVISIONS = ("00", "10", "18", "61", "69", "79")
 _LINE_KEYS = {"imports": ("cty_subco", "dist_entry", "dist_unlad", "rate_prov"), "exports": ("df", "district")}
 
 
-def _rng(*parts: object) -> random.Random:
-    return random.Random("|".join(["trade-warehouse-bulk-v1", *map(str, parts)]))
-
-
 def _line_keys(flow: str, commodity: str, country: str) -> list[tuple[str, ...]]:
     """The keys (besides commodity and country) of the lines one cell is split over: stable
     across months, so year-to-date fields add up per line."""
-    rng = _rng("keys", flow, commodity, country)
+    rng = stable_rng("keys", flow, commodity, country)
     keys = set()
     for _ in range(rng.randint(1, 3)):
         district = rng.choice(_DISTRICTS)
@@ -95,7 +92,7 @@ def detail_cells(flow: str, month: str, rows: Iterable[dict[str, str]]) -> dict[
             continue
         commodity, country = row[commodity_var], row["CTY_CODE"]
         keys = _line_keys(flow, commodity, country)
-        weights = [_rng("split", flow, month, commodity, country, *key).uniform(0.2, 1) for key in keys]
+        weights = [stable_rng("split", flow, month, commodity, country, *key).uniform(0.2, 1) for key in keys]
         measures = _cell_measures(flow, row)
         parts = {name: allocate(total, weights) for name, total in measures.items()}
         if flow == "imports":  # duty-free and bonded lines carry no dutiable value and no duty
@@ -115,7 +112,7 @@ def low_value_cells(flow: str, month: str, countries: Iterable[str]) -> dict[tup
     layout = MEMBERS[flow][0]
     cells = {}
     for country in countries:
-        value = _rng("low", flow, month, country).randint(10_000, 900_000)
+        value = stable_rng("low", flow, month, country).randint(10_000, 900_000)
         key = ("1", "70") if flow == "exports" else ("00", "70", "70", "70")
         measures = dict.fromkeys((name[:-3] for name in layout.measures), 0)
         measures["all_val" if flow == "exports" else "gen_val"] = value
@@ -123,24 +120,6 @@ def low_value_cells(flow: str, month: str, countries: Iterable[str]) -> dict[tup
             measures.update(con_val=value, gen_cif=value, con_cif=value)
         cells[(commodity, country, *key)] = measures
     return cells
-
-
-def _text(value: str, length: int) -> str:
-    return value[:length].ljust(length)
-
-
-def _number(value: int) -> str:
-    return str(value).rjust(MEASURE_WIDTH)
-
-
-def _line(layout: Layout, keys: dict[str, str], month_values: dict[str, int], ytd: dict[str, int]) -> str:
-    text = "".join(_text(keys[f.name], f.length) for f in layout.keys)
-    names = [name[:-3] for name in layout.measures]
-    text += "".join(_number(month_values.get(name, 0)) for name in names)
-    text += "".join(_number(ytd.get(name, 0)) for name in names)
-    if len(text) != layout.width:
-        raise AssertionError(f"{layout.member} line of {len(text)} characters, not {layout.width}")
-    return text
 
 
 def _grouped(layout: Layout, lines: dict[tuple[str, ...], dict[str, int]], by: tuple[int, ...]) -> dict:
@@ -152,32 +131,16 @@ def _grouped(layout: Layout, lines: dict[tuple[str, ...], dict[str, int]], by: t
     return totals
 
 
-# Real Schedule D districts (names as IMP_DE spells them); 70 holds the low-value estimate.
-DISTRICT_NAMES = {
-    "01": "Portland, ME", "13": "Baltimore, MD", "20": "New Orleans, LA", "30": "Seattle, WA",
-    "39": "Chicago, IL", "52": "Miami, FL", "70": "Low Value",
-}  # fmt: skip
-
-
-def _concordance_line(code: str, description: str, unit: str) -> str:
-    """A concordance line with synthetic SITC, end-use and NAICS codes (stable per code)."""
-    rng = _rng("concord", code)
-    fields = {
-        "commodity": code, "descrip_1": description, "descrip_2": description[:50], "unit_qy1": unit,
-        "unit_qy2": "", "sitc": f"{rng.randint(0, 99999):05d}",
-        "end_use": f"{rng.randint(0, 5)}{rng.randint(0, 9999):04d}",
-        "naics": f"{rng.randint(11, 99)}{rng.randint(0, 9999):04d}", "usda": rng.choice("01"), "hitech": "00",
-    }  # fmt: skip
-    return _line(CONCORDANCE, fields, {}, {})
-
-
-def _district_lines(lines, ytd, period: dict[str, str]) -> list[str]:
-    month_totals = _grouped(IMPORT_DISTRICTS, lines, (3,))
-    ytd_totals = _grouped(IMPORT_DISTRICTS, ytd, (3,))
+def _district_lines(flow: str, lines, ytd, period: dict[str, str]) -> list[str]:
+    """The control file by district (IMP_DE by district of entry, EXP_DIST of exportation)."""
+    layout = DISTRICTS[flow]
+    by_district = (3,)  # the district's place in a line's key: after commodity, country and one more
+    month_totals = _grouped(layout, lines, by_district)
+    ytd_totals = _grouped(layout, ytd, by_district)
     return [
-        _line(
-            IMPORT_DISTRICTS,
-            {"dist_entry": group[0], "dist_name": DISTRICT_NAMES.get(group[0], ""), **period},
+        line(
+            layout,
+            {layout.keys[0].name: group[0], "dist_name": DISTRICT_NAMES.get(group[0], ""), **period},
             month_totals.get(group, {}),
             ytd_totals[group],
         )  # fmt: skip
@@ -193,13 +156,16 @@ def bulk_zip(
     earlier: Iterable[dict[tuple[str, ...], dict[str, int]]] = (),
     names: dict[str, str] | None = None,
     descriptions: dict[str, str] | None = None,
+    hs_descriptions: dict[str, str] | None = None,
     units: dict[str, str] | None = None,
     member_case: str = "upper",
     control_offset: int = 0,
+    without: tuple[str, ...] = (),
 ) -> bytes:
     """One month's ZIP. `earlier` holds the lines of the year's earlier months (for the
     year-to-date union); `control_offset` is added to the first commodity control line's value
-    (a file whose detail does not sum to its controls)."""
+    (a file whose detail does not sum to its controls); the members named in `without` are left
+    out."""
     year, number = month.split("-")
     ytd: dict[tuple[str, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for month_lines in [*earlier, lines]:
@@ -212,13 +178,12 @@ def bulk_zip(
     key_names = ["commodity", "cty_code", *_LINE_KEYS[flow]]
     members: dict[str, list[str]] = {}
     members[detail_layout.member] = [
-        _line(detail_layout, {**dict(zip(key_names, key, strict=True)), **period}, lines.get(key, {}), ytd[key])
+        line(detail_layout, {**dict(zip(key_names, key, strict=True)), **period}, lines.get(key, {}), ytd[key])
         for key in sorted(ytd)
     ]
     exports = flow == "exports"
-    # commodity totals (by df for exports) and country totals (by df for exports)
+    # commodity totals by df for exports; country totals over both
     by_commodity = (0, 2) if exports else (0,)
-    by_country = (1, 2) if exports else (1,)
     month_totals = _grouped(commodity_layout, lines, by_commodity)
     ytd_totals = _grouped(commodity_layout, ytd, by_commodity)
     commodity_lines = []
@@ -232,33 +197,36 @@ def bulk_zip(
         if index == 0 and control_offset:
             value = "all_val" if exports else "gen_val"
             values[value] = values.get(value, 0) + control_offset
-        commodity_lines.append(_line(commodity_layout, keys, values, ytd_totals[group]))
+        commodity_lines.append(line(commodity_layout, keys, values, ytd_totals[group]))
     members[commodity_layout.member] = commodity_lines
-    month_totals = _grouped(country_layout, lines, by_country)
-    ytd_totals = _grouped(country_layout, ytd, by_country)
-    country_lines = []
-    for group in sorted(ytd_totals):
-        keys = {"cty_code": group[0], "cty_name": (names or {}).get(group[0], f"COUNTRY {group[0]}"), **period}
-        if exports:
-            keys["df"] = group[1]
-        country_lines.append(_line(country_layout, keys, month_totals.get(group, {}), ytd_totals[group]))
-    members[country_layout.member] = country_lines
-    if not exports:
-        members[IMPORT_DISTRICTS.member] = _district_lines(lines, ytd, period)
-    members[CONCORDANCE.member] = [
-        _concordance_line(code, (descriptions or {}).get(code, f"COMMODITY {code}"), (units or {}).get(code, "KG"))
-        for code in sorted({key[0] for key in ytd})
+    month_totals = _grouped(country_layout, lines, (1,))
+    ytd_totals = _grouped(country_layout, ytd, (1,))
+    country_names = {group[0]: (names or {}).get(group[0], f"COUNTRY {group[0]}") for group in ytd_totals}
+    members[country_layout.member] = [
+        line(
+            country_layout,
+            {"cty_code": group[0], "cty_name": country_names[group[0]], **period},
+            month_totals.get(group, {}),
+            ytd_totals[group],
+        )  # fmt: skip
+        for group in sorted(ytd_totals)
     ]
+    members[DISTRICTS[flow].member] = _district_lines(flow, lines, ytd, period)
+    codes = sorted({key[0] for key in ytd})
+    members |= concordance_lines(codes, descriptions or {}, units or {})
+    members |= reference_members(codes, country_names, hs_descriptions or {})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for member, member_lines in members.items():
+            if member in without:
+                continue
             name = f"{member}.TXT" if member_case == "upper" else f"{member}.txt"
             if member_case == "mixed" and member.endswith("CTY"):
                 name = f"{member[:4].lower()}{member[4:]}.txt"  # as in IMDB2501: `imp_CTY.txt`
             # a fixed time stamp: the same lines always make the same bytes (and sha256)
             info = zipfile.ZipInfo(name, date_time=(int(year), int(number), 5, 8, 30, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, "".join(f"{line}\r\n" for line in member_lines).encode("latin-1"))
+            archive.writestr(info, "".join(f"{text}\r\n" for text in member_lines).encode("latin-1"))
     return buffer.getvalue()
 
 
@@ -276,5 +244,8 @@ def sample_bulk_zip(flow: str, month: str, *, revision: int = 0, **options) -> b
     defaults = {
         "names": {row["CTY_CODE"]: row["CTY_NAME"] for row in rows},
         "units": {row[commodity]: row["UNIT_QY1"] for row in rows if row.get("COMM_LVL") == "HS10"},
+        "hs_descriptions": {
+            row[commodity]: row[f"{commodity}_LDESC"] for row in rows if row.get("COMM_LVL") in ("HS2", "HS4", "HS6")
+        },
     }
     return bulk_zip(flow, month, detail_cells(flow, month, rows), earlier=earlier, **{**defaults, **options})

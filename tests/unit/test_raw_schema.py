@@ -40,3 +40,16 @@ def test_a_missing_macro_or_an_older_schema_is_created_again(tmp_path):
         ensure_raw_schema(con)
         assert con.execute("select count(*) from raw.census_exports_commodity_names").fetchone() == (0,)
         assert con.execute("select fingerprint <> 'older' from raw._schema").fetchone() == (True,)
+
+
+def test_a_warehouse_whose_export_country_table_has_a_df_column_loses_it(tmp_path):
+    """EXP_CTY was first read with a leading df field it does not have."""
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        ensure_raw_schema(con)
+        con.execute("alter table raw.census_bulk_export_countries add column df varchar")
+        con.execute("update raw._schema set fingerprint = 'older'")
+        ensure_raw_schema(con)
+        columns = con.execute(
+            "select column_name from duckdb_columns() where table_name = 'census_bulk_export_countries'"
+        ).fetchall()
+    assert ("df",) not in columns and ("cty_code",) in columns

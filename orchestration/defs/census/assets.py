@@ -109,8 +109,14 @@ def _materializations(context, flow, stats: FlowIngest | BulkIngest, warehouse: 
             "dagster/table_name": f"warehouse.raw.census_bulk_{flow}",
             "months_from_bulk_files": ", ".join(load.month for load in bulk.loads if load.vintage) or "none",
             "cells_checked_against_the_api": sum(load.compared_with_api for load in bulk.loads),
+            # members left out of a month (absent from its ZIP, or not fitting their layout)
+            "members_left_out": "; ".join(f"{load.month}: {note}" for load in bulk.loads for note in load.notes)
+            or "none",
         },
     )
+    for load in bulk.loads:
+        for note in load.notes:
+            context.log.warning(f"{flow} {load.month}: {note}")
     for reference in BULK_REFERENCE_TABLES[flow]:
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(["raw", reference]),
@@ -243,15 +249,27 @@ def _span(months) -> str:
     return f"{months[0]:%Y-%m} .. {months[-1]:%Y-%m} ({len(months)})"
 
 
-# The bulk files' tables beside the detail that dbt reads (the control files are checked in the
-# load and stay in raw without an asset of their own).
+# The bulk files' tables beside the detail that dbt reads (the other control files are checked in
+# the load and stay in raw without an asset of their own).
+_REFERENCE_TABLES = {
+    "country_codes": "Schedule C countries (COUNTRY): code, ISO code and name.",
+    "district_codes": "Schedule D customs districts (DISTRICT): code and name.",
+    "hs_descriptions": "The HS chapters, headings and subheadings and their descriptions (HSDESC).",
+    "naics_codes": "NAICS codes and their descriptions (NAICS).",
+    "sitc_codes": "SITC codes and their descriptions (SITC).",
+    "end_use_codes": "Census end-use codes and their descriptions (ENDUSE).",
+    "hitech_codes": "Advanced technology (high-tech) codes and their descriptions (HITECH).",
+}
 BULK_REFERENCE_TABLES = {
     "imports": {
         "census_bulk_import_districts": "The imports by customs district (IMP_DE), with the districts' names.",
         "census_bulk_import_concordance": "The HTS concordance of the imports files (CONCORD): SITC, end-use, NAICS.",
+        **{f"census_bulk_import_{name}": f"{text} From the imports files." for name, text in _REFERENCE_TABLES.items()},
     },
     "exports": {
+        "census_bulk_export_districts": "The exports by district of exportation (EXP_DIST), with the districts' names.",
         "census_bulk_export_concordance": "The Schedule B concordance (CONCORD): SITC, end-use, NAICS.",
+        **{f"census_bulk_export_{name}": f"{text} From the exports files." for name, text in _REFERENCE_TABLES.items()},
     },
 }
 
