@@ -48,13 +48,29 @@ def test_a_bulk_backfill_loads_history_and_asks_the_api_only_for_a_month_without
             "where partner_code = '-' order by 1"
         ).fetchall()
         districts = con.execute(
-            "select count(distinct district_code), count(district_name) from marts.fct_trade_by_district_monthly "
-            "where flow = 'imports'"
-        ).fetchone()
+            "select flow, count(distinct district_code), count(*) = count(district_name) "
+            "from marts.fct_trade_by_district_monthly group by flow order by flow"
+        ).fetchall()
         classified = con.execute(
             "select hs_level, count(*) = count(end_use_code) and count(*) = count(naics_code) "
             "from marts.dim_commodity group by hs_level order by hs_level"
         ).fetchall()
+        # labels from the bulk files' code lists, HS2-HS6 descriptions from their HS lists (the
+        # imports months came from bulk files only: the API named none of those codes)
+        labelled = con.execute(
+            "select count(*), count(end_use_description), count(naics_description), count(sitc_description), "
+            "count(hitech_description) from marts.dim_commodity where hs_level = 10 and flow = 'imports'"
+        ).fetchone()
+        described = con.execute(
+            "select hs_level, count(*) = count(description) from marts.dim_commodity where flow = 'imports' "
+            "group by hs_level order by hs_level"
+        ).fetchall()
+        # every leaf's path has the names of its ancestors (a level repeating the one above is left
+        # out): without the HS lists, a bulk-only leaf's path was its own name alone
+        steps = con.execute(
+            "select min(len(string_split(description_path, ' › '))) from marts.dim_commodity "
+            "where flow = 'imports' and hs_level = 10 and commodity_code not like '99%'"
+        ).fetchone()[0]
         by_provision = con.execute(
             "select count(distinct rate_provision_group) from marts.fct_imports_by_rate_provision_monthly"
         ).fetchone()[0]
@@ -63,8 +79,12 @@ def test_a_bulk_backfill_loads_history_and_asks_the_api_only_for_a_month_without
         ("imports", "2017-01", "census_bulk"), ("imports", "2017-02", "census_bulk"),
     ]  # fmt: skip
     assert months == [("2017-01", "census_bulk"), ("2017-02", "census_api+census_bulk")]
-    assert districts[0] > 3 and districts[1] > 0
+    assert [flow for flow, _, _ in districts] == ["exports", "imports"]
+    assert all(count > 3 and named for _, count, named in districts)  # export districts named too
     assert classified == [(2, False), (4, False), (6, False), (10, True)]  # codes of 10 digits only
+    assert labelled[0] > 50 and set(labelled[1:]) == {labelled[0]}
+    assert described == [(2, True), (4, True), (6, True), (10, True)]
+    assert steps >= 3
     assert by_provision >= 4
     # the cookbook's bulk recipes, on the serving copy the backfill published
     with duckdb.connect(str(isolated_env / "serving.duckdb"), read_only=True) as serving:

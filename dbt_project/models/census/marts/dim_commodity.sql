@@ -27,9 +27,14 @@ codes as (
 
     union
 
-    -- and every code of the bulk files' concordances (their end-use and NAICS codes)
+    -- and every code of the bulk files' concordances (their end-use and NAICS codes) and HS lists
     select flow, cast(10 as smallint) as hs_level, commodity_code
     from {{ ref('stg_census__bulk_concordance') }}
+
+    union
+
+    select flow, hs_level, commodity_code
+    from {{ ref('stg_census__bulk_hs_descriptions') }}
 
 ),
 
@@ -39,7 +44,13 @@ concordance as (
 
 ),
 
-names as (
+labels as (
+
+    select * from {{ ref('stg_census__bulk_code_labels') }}
+
+),
+
+api_names as (
 
     select
         flow,
@@ -48,6 +59,27 @@ names as (
 
     from {{ ref('stg_census__commodity_names') }}
     group by flow, commodity_code
+
+),
+
+hs_descriptions as (
+
+    select * from {{ ref('stg_census__bulk_hs_descriptions') }}
+
+),
+
+-- The API's names first (the bulk files' HS10 names among them); the bulk files' HS lists name
+-- the HS2, HS4 and HS6 codes the API did not (all of them, in a warehouse loaded from bulk files
+-- only: the bulk detail is HS10).
+names as (
+
+    select
+        flow,
+        commodity_code,
+        coalesce(api_names.description, hs_descriptions.description) as description
+
+    from api_names
+    full join hs_descriptions using (flow, commodity_code)
 
 ),
 
@@ -100,7 +132,12 @@ final as (
         ), '') as description_path,
         concordance.end_use_code,
         concordance.naics_code,
-        concordance.sitc_code
+        concordance.sitc_code,
+        end_use.label as end_use_description,
+        naics.label as naics_description,
+        sitc.label as sitc_description,
+        concordance.hitech_code,
+        hitech.label as hitech_description
 
     from classified
     left join names
@@ -118,6 +155,22 @@ final as (
     left join concordance
         on concordance.flow = classified.flow
         and concordance.commodity_code = classified.commodity_code
+    left join labels as end_use
+        on end_use.flow = classified.flow
+        and end_use.classification = 'end_use'
+        and end_use.code = concordance.end_use_code
+    left join labels as naics
+        on naics.flow = classified.flow
+        and naics.classification = 'naics'
+        and naics.code = concordance.naics_code
+    left join labels as sitc
+        on sitc.flow = classified.flow
+        and sitc.classification = 'sitc'
+        and sitc.code = concordance.sitc_code
+    left join labels as hitech
+        on hitech.flow = classified.flow
+        and hitech.classification = 'hitech'
+        and hitech.code = concordance.hitech_code
 
 )
 

@@ -28,14 +28,24 @@ countries as (
 
 ),
 
+-- the bulk files' country list: a name for a code no loaded month named (a bulk month whose
+-- country file was left out, before any other month named the code)
+listed as (
+
+    select * from {{ ref('stg_census__bulk_countries') }}
+
+),
+
 final as (
 
     select
         seen.partner_code,
-        seen.partner_name,
+        coalesce(seen.partner_name, listed.country_name) as partner_name,
         -- a code outside both seeds (a Schedule C code retired before 2021) keeps the API's name
         coalesce(
-            countries.display_name, groupings.display_name, {{ title_case('seen.partner_name') }}
+            countries.display_name,
+            groupings.display_name,
+            {{ title_case('coalesce(seen.partner_name, listed.country_name)') }}
         ) as display_name,
         countries.iso2,
         countries.iso3,
@@ -62,6 +72,8 @@ final as (
         on groupings.partner_code = seen.partner_code
     left join countries
         on countries.census_code = seen.partner_code
+    left join listed
+        on listed.country_code = seen.partner_code
 
 )
 

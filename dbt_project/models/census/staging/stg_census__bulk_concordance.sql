@@ -29,6 +29,7 @@ renamed as (
         arg_max(nullif(trim(end_use), ''), period) as end_use_code,
         arg_max(nullif(trim(naics), ''), period) as naics_code,
         arg_max(nullif(trim(sitc), ''), period) as sitc_code,
+        arg_max(nullif(trim(hitech), ''), period) as hitech_code,
         max(period) as as_of_period
 
     from lines
