@@ -258,3 +258,19 @@ def test_the_bulk_backfill_job_is_the_refresh_over_the_bulk_files():
     assert {op: config["config"]["source"] for op, config in ops.items()} == dict.fromkeys(
         ("census_landing", "census_exports", "census_imports"), "bulk"
     )
+
+
+def test_every_bulk_reference_table_is_an_asset_that_dbt_reads():
+    """The loader's tables beside the detail and its commodity and country files (the district file,
+    the concordance, the code lists) are raw assets of the census step, each a dbt source."""
+    import yaml
+
+    from orchestration.census.bulk import MEMBERS, bulk_table, members
+
+    sources = yaml.safe_load((ROOT / "dbt_project/models/census/staging/_census__sources.yml").read_text())
+    source_tables = {table["name"] for table in sources["sources"][0]["tables"]}
+    keys = defs().resolve_asset_graph().get_all_asset_keys()
+    for flow in MEMBERS:
+        reference = {bulk_table(flow, layout) for layout in members(flow)[len(MEMBERS[flow]) :]}
+        assert len(reference) == 9 and reference <= source_tables
+        assert {dg.AssetKey(["raw", table]) for table in reference} <= keys
