@@ -4,6 +4,8 @@ store, attached to an in-memory DuckDB under one alias."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import resources
+from pathlib import Path
 
 import duckdb
 
@@ -33,11 +35,44 @@ def attach_sql(catalog: str, data_path: str) -> str:
     return f"attach 'ducklake:postgres:{catalog}' as {ALIAS} (data_path '{data_path}')"
 
 
+EXTENSIONS = ("ducklake", "postgres")
+
+
+def packaged_extension(name: str) -> Path | None:
+    """The extension's file in the PyPI package `duckdb-extension-<name>` (the `ducklake` extra),
+    when that package is installed for this DuckDB version; None otherwise."""
+    try:
+        folder = resources.files(f"duckdb_extension_{name}")
+    except ModuleNotFoundError:
+        return None
+    path = Path(str(folder)) / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
+    return path if path.is_file() else None
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
+    """Load ducklake and postgres; from the packages' files when they are installed.
+
+    A packaged file is INSTALLed (copied into DuckDB's extension directory, once) and then loaded
+    by name: `LOAD '<file>'` cannot load postgres, whose file is named postgres but whose entry
+    point is postgres_scanner's, and the packages' folders are not laid out as an
+    extension_directory. Without the packages, `load` is DuckDB's own (a download if need be)."""
+    for name in EXTENSIONS:
+        packaged = packaged_extension(name)
+        if packaged is not None and "'" not in str(packaged):
+            installed = con.execute(
+                "select bool_or(installed) from duckdb_extensions() "
+                "where extension_name = $name or list_contains(aliases, $name)",
+                {"name": name},
+            ).fetchone()[0]
+            if not installed:
+                con.execute(f"install '{packaged}'")
+        con.execute(f"load {name}")
+
+
 def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str, describe: str) -> None:
     """Load the extensions and attach the catalog as the default database; closes `con` on failure."""
     try:
-        con.execute("load ducklake")
-        con.execute("load postgres")
+        load_extensions(con)
     except duckdb.Error as error:
         con.close()
         raise WarehouseError(
