@@ -38,15 +38,19 @@ compared as (
         coalesce(e.cty_name, d.cty_name) as cty_name, coalesce(d.val, 0) as detail, coalesce(e.val, 0) as total
     from expected as e
     full join detail as d on d.comm_lvl = e.comm_lvl and d.cty_code = e.cty_code
+),
+-- a CTE of its own: DuckDB 1.x orders a UNION only by its output columns, not by expressions
+problems as (
+    select comm_lvl, cty_code, cty_name, detail, total, count(*) over (partition by comm_lvl) as partners
+    from compared
+    where detail <> total
+    union all
+    select '-', 'countries', 'the countries', coalesce(sum(val) filter (where cty_code <> '-'), 0),
+        coalesce(sum(val) filter (where cty_code = '-'), 0), 1
+    from totals
+    having coalesce(sum(val) filter (where cty_code <> '-'), 0) <> coalesce(sum(val) filter (where cty_code = '-'), 0)
 )
-select comm_lvl, cty_code, cty_name, detail, total, count(*) over (partition by comm_lvl) as partners
-from compared
-where detail <> total
-union all
-select '-', 'countries', 'the countries', coalesce(sum(val) filter (where cty_code <> '-'), 0),
-    coalesce(sum(val) filter (where cty_code = '-'), 0), 1
-from totals
-having coalesce(sum(val) filter (where cty_code <> '-'), 0) <> coalesce(sum(val) filter (where cty_code = '-'), 0)
+select * from problems
 order by comm_lvl = '-' desc, cty_code = '-' desc, abs(detail - total) desc
 limit 1"""
 
