@@ -18,7 +18,7 @@ from orchestration.core.http import BadBody
 from orchestration.core.stopping import check_stop
 from orchestration.partners.landing import PartnerLandedEntry, PartnerLandingStore, request_key
 from orchestration.partners.wits import WitsClient, as_columns, check_datatype, check_m49, check_year, parse_sdmx
-from orchestration.store.duckdb import connect, transaction
+from orchestration.store.duckdb import connect, has_unique_constraints, transaction
 
 SOURCES = ("api", "replay")
 DDL = (
@@ -27,14 +27,20 @@ DDL = (
         year SMALLINT NOT NULL, datatype VARCHAR NOT NULL, tariff_type VARCHAR NOT NULL,
         simple_average_pct DOUBLE, min_rate_pct DOUBLE, max_rate_pct DOUBLE, sum_of_rates DOUBLE,
         total_lines INTEGER, pref_lines INTEGER, mfn_lines INTEGER, na_lines INTEGER, nomenclature VARCHAR,
-        source VARCHAR, landed_file VARCHAR, fetched_at TIMESTAMP,
-        primary key (reporter_m49, partner_m49, product_hs6, year, datatype, tariff_type))""",
+        source VARCHAR, landed_file VARCHAR, fetched_at TIMESTAMP{key})""",
     # every request asked, a 404 NoRecordsFound included: "no tariffs" is told apart from "never asked"
     """create table if not exists raw.partner_wits_requests (
         reporter_m49 VARCHAR NOT NULL, partner_m49 VARCHAR NOT NULL, year SMALLINT NOT NULL,
         datatype VARCHAR NOT NULL, status SMALLINT, rows INTEGER, url VARCHAR, landed_file VARCHAR,
         fetched_at TIMESTAMP)""",
 )
+KEY = ("reporter_m49", "partner_m49", "product_hs6", "year", "datatype", "tariff_type")
+# DuckLake has no primary keys: there, load_partner_year checks the key by this query instead
+DUPLICATE = f"""
+    select any_value(landed_file) from raw.partner_wits_tariffs
+    where reporter_m49 = $reporter and year = $year
+    group by {", ".join(KEY)} having count(*) > 1 limit 1
+"""
 INSERT = """
     insert into raw.partner_wits_tariffs
     select $reporter, $partner, unnest($product_hs6::varchar[]), $year::smallint, $datatype,
@@ -70,8 +76,9 @@ class PartnerIngest:
 
 def ensure_partner_schema(con) -> None:
     con.execute("create schema if not exists raw")
+    key = f", primary key ({', '.join(KEY)})" if has_unique_constraints(con) else ""
     for statement in DDL:
-        con.execute(statement)
+        con.execute(statement.format(key=key))
 
 
 def _fetched_at(entry: PartnerLandedEntry) -> datetime:
@@ -122,6 +129,10 @@ def load_partner_year(con, store: PartnerLandingStore, reporter: str, year: int)
             con.execute(INSERT_REQUEST, {**common, "status": entry.status, "rows": rows, "url": entry.url})
             if entry.status == 404:
                 stats.no_records.append(key)
+        if not has_unique_constraints(con):
+            duplicated = con.execute(DUPLICATE, where).fetchone()
+            if duplicated:
+                raise ParseError(f"landing file {duplicated[0]} names a product and tariff type twice")
         stats.rows = con.execute(
             "select count(*) from raw.partner_wits_tariffs where reporter_m49 = $reporter and year = $year", where
         ).fetchone()[0]

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.partners.japan_rates import RATE_COLUMNS, JapanRate, parse_texts
+from orchestration.store.duckdb import has_unique_constraints
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 MEMBERSHIP = SEEDS_DIR / "country_group_membership.csv"
@@ -72,7 +73,9 @@ def refresh_parsed_rates(con: duckdb.DuckDBPyConnection, path: Path = JAPAN_LINE
     rates = parse_texts(schedule_texts(path))
     columns = ", ".join(f"{name} {_sql_type(str(kind))}" for name, kind in _PARSED_COLUMNS)
     con.execute("create schema if not exists raw")
-    con.execute(f"create table if not exists raw.partner_parsed_rates ({columns}, primary key (text))")
+    # parse_texts gives each text once; the key says so where the warehouse has keys (not DuckLake)
+    key = ", primary key (text)" if has_unique_constraints(con) else ""
+    con.execute(f"create table if not exists raw.partner_parsed_rates ({columns}{key})")
     names = [name for name, _ in _PARSED_COLUMNS]
     values = [[getattr(rate, name) for rate in rates] for name in names]
     unnested = ", ".join(f"unnest(${i + 1}) as {name}" for i, name in enumerate(names))

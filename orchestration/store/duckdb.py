@@ -60,6 +60,14 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         raise
 
 
+def has_unique_constraints(con: duckdb.DuckDBPyConnection) -> bool:
+    """False on a DuckLake, which has no PRIMARY KEY or UNIQUE constraints (nor indexes): a loader
+    that relies on a key leaves it out there and checks with a query in its transaction instead."""
+    return con.execute(
+        "select type <> 'ducklake' from duckdb_databases() where database_name = current_database()"
+    ).fetchone()[0]
+
+
 def table_row_counts(path: Path, schemas: tuple[str, ...] = ("staging", "marts")) -> dict[str, int]:
     """`schema.table` -> rows, for the tables (not views) of the given schemas."""
     with connect(path, read_only=True) as con:
