@@ -46,6 +46,8 @@ def test_ducklake_attaches_the_postgres_catalog_with_its_data_path():
     assert target.attach_sql() == (
         f"attach 'ducklake:postgres:dbname=ducklake host=pg' as {DUCKLAKE_ALIAS} (data_path 's3://b/t/')"
     )
+    # a reader (sql --warehouse, status) cannot change the lake: not even a catalog-only DROP TABLE
+    assert target.attach_sql(read_only=True).endswith("(data_path 's3://b/t/', read_only)")
 
 
 @pytest.mark.parametrize(

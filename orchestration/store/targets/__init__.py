@@ -60,9 +60,9 @@ class WarehouseTarget:
             return ":memory:"
         return local.database(self.path)
 
-    def attach_sql(self) -> str:
+    def attach_sql(self, *, read_only: bool = False) -> str:
         """The ATTACH statement of the DuckLake catalog (values validated in from_env)."""
-        return ducklake.attach_sql(self.ducklake_catalog, self.ducklake_data_path)
+        return ducklake.attach_sql(self.ducklake_catalog, self.ducklake_data_path, read_only=read_only)
 
     def open(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         """Connect to a remote target; local files go through store.duckdb.connect (lock messages)."""
@@ -74,5 +74,5 @@ class WarehouseTarget:
             # DuckDB may echo a connection string; never a token (those stay in the environment)
             raise WarehouseError(f"cannot open {self.describe()}: {first_line(error)}") from None
         if self.kind == "ducklake":
-            ducklake.attach(con, self.ducklake_catalog, self.ducklake_data_path, self.describe())
+            ducklake.attach(con, self.ducklake_catalog, self.ducklake_data_path, self.describe(), read_only=read_only)
         return con

@@ -30,9 +30,10 @@ def settings(env: Mapping[str, str]) -> tuple[str, str]:
     return catalog, data_path
 
 
-def attach_sql(catalog: str, data_path: str) -> str:
+def attach_sql(catalog: str, data_path: str, *, read_only: bool = False) -> str:
     """The ATTACH statement of the catalog (values checked by settings())."""
-    return f"attach 'ducklake:postgres:{catalog}' as {ALIAS} (data_path '{data_path}')"
+    options = f"data_path '{data_path}'" + (", read_only" if read_only else "")
+    return f"attach 'ducklake:postgres:{catalog}' as {ALIAS} ({options})"
 
 
 EXTENSIONS = ("ducklake", "postgres")
@@ -69,8 +70,11 @@ def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"load {name}")
 
 
-def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str, describe: str) -> None:
-    """Load the extensions and attach the catalog as the default database; closes `con` on failure."""
+def attach(
+    con: duckdb.DuckDBPyConnection, catalog: str, data_path: str, describe: str, *, read_only: bool = False
+) -> None:
+    """Load the extensions and attach the catalog as the default database (read-only when asked:
+    the in-memory database itself is always writable); closes `con` on failure."""
     try:
         load_extensions(con)
     except duckdb.Error as error:
@@ -79,7 +83,7 @@ def attach(con: duckdb.DuckDBPyConnection, catalog: str, data_path: str, describ
             f"WAREHOUSE_TARGET=ducklake needs DuckDB's ducklake and postgres extensions: {first_line(error)}"
         ) from None
     try:
-        con.execute(attach_sql(catalog, data_path))
+        con.execute(attach_sql(catalog, data_path, read_only=read_only))
         con.execute(f"use {ALIAS}")
     except duckdb.Error as error:
         con.close()
