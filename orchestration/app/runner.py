@@ -21,7 +21,7 @@ from orchestration.app.runs import process_tags, reap_dead_runs, supervise, wait
 from orchestration.census.client import require_key
 from orchestration.census.ingest import steps_per_month
 from orchestration.census.plan import DEFAULT_LEVELS, FLOWS, HS_LEVELS
-from orchestration.core.errors import WarehouseError
+from orchestration.core.errors import WarehouseError, WarehouseMissing
 from orchestration.core.periods import month_range
 from orchestration.core.settings import current_settings
 from orchestration.core.stopping import Stopped, check_stop, stop_requested
@@ -102,9 +102,11 @@ def _resources(warehouse_path: Path | None, landing_dir: Path | None) -> dict[st
 def _has_tariffs(warehouse_path: Path) -> bool:
     from orchestration.store.duckdb import connect
 
-    if not warehouse_path.exists():
+    try:
+        con = connect(warehouse_path, read_only=True)
+    except WarehouseMissing:  # no file yet, or no DuckLake yet (its path names only the lock)
         return False
-    with connect(warehouse_path, read_only=True) as con:
+    with con:
         return bool(
             con.execute(
                 "select count(*) from duckdb_tables() where schema_name = 'raw' "
@@ -218,9 +220,11 @@ def guard_demo_warehouse(path: Path) -> None:
     """The demo replaces 2017 with sample data: never do that to a warehouse holding API data."""
     from orchestration.store.duckdb import connect
 
-    if not path.exists():
+    try:
+        con = connect(path, read_only=True)
+    except WarehouseMissing:
         return
-    with connect(path, read_only=True) as con:
+    with con:
         tables = {
             row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
         }

@@ -8,6 +8,10 @@ class WarehouseError(Exception):
     """Base class: the CLI prints `error: <message>` and exits non-zero."""
 
 
+class WarehouseMissing(WarehouseError):
+    """Nothing to read yet: the warehouse file, or the DuckLake's catalog, was never created."""
+
+
 class InputError(WarehouseError):
     """A bad argument or setting given by the user."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.core.errors import WarehouseBusy, WarehouseError
+from orchestration.core.errors import WarehouseBusy, WarehouseError, WarehouseMissing
 from orchestration.core.settings import duckdb_config
 from orchestration.store.targets import WarehouseTarget
 
@@ -25,7 +25,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     if target.kind != "local":
         return target.open(read_only=read_only)
     if read_only and not path.exists():
-        raise WarehouseError(f"warehouse {path} does not exist yet: run `trade-warehouse demo` or `refresh` first")
+        raise WarehouseMissing(f"warehouse {path} does not exist yet: run `trade-warehouse demo` or `refresh` first")
     if not read_only:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.core.errors import InputError, WarehouseError, first_line
+from orchestration.core.errors import InputError, WarehouseError, WarehouseMissing, first_line
 
 # The name the warehouse is attached under; SQL qualifies tables as schema.table.
 ALIAS = "warehouse"
@@ -87,4 +87,9 @@ def attach(
         con.execute(f"use {ALIAS}")
     except duckdb.Error as error:
         con.close()
+        if read_only and "Existing DuckLake" in str(error) and "does not exist" in str(error):
+            # a reader found no lake (a read-only ATTACH does not create one), as a missing local file
+            raise WarehouseMissing(
+                f"{describe} does not exist yet: run `trade-warehouse demo` or `refresh` first"
+            ) from None
         raise WarehouseError(f"cannot open {describe}: {first_line(error)}") from None
