@@ -187,6 +187,7 @@ def _connect_for_reading(settings: Settings, warehouse: bool, writes: Path | Non
     import duckdb
 
     from orchestration.store.duckdb import connect
+    from orchestration.store.targets import WarehouseTarget
 
     if warehouse:
         con = connect(settings.warehouse_path, read_only=True)
@@ -204,6 +205,10 @@ def _connect_for_reading(settings: Settings, warehouse: bool, writes: Path | Non
             ) from None
     if writes is not None:
         con.execute("set allowed_paths = [$path]", {"path": str(writes)})
+    if warehouse:
+        data_path = WarehouseTarget.from_env(settings.warehouse_path).ducklake_data_path
+        if data_path:  # a DuckLake's tables are files under its data path: the one folder left readable
+            con.execute("set allowed_directories = [$path]", {"path": data_path})
     con.execute("set enable_external_access = false")
     con.execute("set lock_configuration = true")
     return con
@@ -471,7 +476,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         document = {
             "checked_on": date.today().isoformat(),
-            "read_from": str(settings.warehouse_path if args.warehouse else settings.serving_path),
+            "read_from": _warehouse_described(settings) if args.warehouse else str(settings.serving_path),
             "current": current,
             "flows": [s.as_json() for s in statuses],
             "unfinished_build": build,
@@ -565,6 +570,20 @@ def _on_signal(signum: int, frame) -> None:
     os._exit(128 + signum)
 
 
+def _warehouse_described(settings: Settings) -> str:
+    """The warehouse file, or where a shared warehouse is (no secrets)."""
+    from orchestration.store.targets import WarehouseTarget
+
+    return WarehouseTarget.from_env(settings.warehouse_path).describe()
+
+
+def _shared_target() -> bool:
+    """MotherDuck or DuckLake: no serving copy is published, readers read the warehouse in place."""
+    from orchestration.store.targets import WarehouseTarget
+
+    return WarehouseTarget.from_env(current_settings().warehouse_path).kind != "local"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     reset_stop()
@@ -573,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
         _terminal["fd"] = os.dup(2)
         previous = {signum: signal.signal(signum, _on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
+        if getattr(args, "warehouse", False) is False and _shared_target():
+            args.warehouse = True  # status, sql, find, report: there is no serving copy to read
         where = use_dagster_home() if args.command in STOPPABLE else None
         code = COMMANDS[args.command](args) or 0
         if where:
