@@ -8,6 +8,7 @@ from pathlib import Path
 
 from orchestration.census.calendar import due_date
 from orchestration.census.plan import FLOWS
+from orchestration.core.errors import WarehouseError
 from orchestration.core.periods import add_months, month_key
 
 
@@ -71,17 +72,22 @@ def flow_status(con, today: date) -> list[FlowStatus]:
     return statuses
 
 
-def read_flow_status(path: Path, today: date) -> tuple[list[FlowStatus], str | None]:
-    """flow_status of the serving copy (or a warehouse) at `path`, or why it cannot be read."""
+def read_flow_status(path: Path, today: date, *, shared: bool = False) -> tuple[list[FlowStatus], str | None]:
+    """flow_status of the serving copy (or a warehouse) at `path`, or why it cannot be read.
+    shared: the warehouse is MotherDuck or a DuckLake (no serving copy), `path` its lock's."""
     import duckdb
 
-    if not path.exists():
+    from orchestration.store.duckdb import connect
+
+    if not shared and not path.exists():
         return [], f"nothing published yet: no {path.name}"
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with connect(path, read_only=True) if shared else duckdb.connect(str(path), read_only=True) as con:
             return flow_status(con, today), None
     except duckdb.Error as error:
         return [], f"cannot read {path.name}: {str(error).splitlines()[0]}"
+    except WarehouseError as error:
+        return [], str(error)
 
 
 def format_status(statuses: list[FlowStatus]) -> str:

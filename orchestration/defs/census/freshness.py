@@ -14,8 +14,9 @@ import dagster as dg
 from orchestration.census.plan import FLOWS
 from orchestration.core.periods import month_key
 from orchestration.defs.publish.assets import SERVING
-from orchestration.defs.resources import ServingResource
+from orchestration.defs.resources import ServingResource, WarehouseResource
 from orchestration.publish.text import FlowStatus, read_flow_status
+from orchestration.store.targets import WarehouseTarget
 
 CHECK_NAME = "data_month_is_current"
 
@@ -60,8 +61,11 @@ def _freshness_check(flow: str) -> dg.AssetChecksDefinition:
             "fails (warning) once the next month's release date has passed without it."
         ),
     )
-    def check(serving: ServingResource) -> dg.AssetCheckResult:
-        statuses, problem = read_flow_status(serving.resolved_path(), date.today())
+    def check(serving: ServingResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        # MotherDuck and DuckLake publish no serving copy: the warehouse itself is what readers see
+        shared = WarehouseTarget.from_env(warehouse.resolved_path()).kind != "local"
+        path = warehouse.resolved_path() if shared else serving.resolved_path()
+        statuses, problem = read_flow_status(path, date.today(), shared=shared)
         return _result(key, next((s for s in statuses if s.flow == flow), None), problem)
 
     return check
