@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.core.errors import InputError, WarehouseError, first_line
+from orchestration.core.settings import duckdb_config
 from orchestration.store.targets import ducklake, local, motherduck
 
 TARGETS = ("local", "motherduck", "ducklake")
@@ -69,7 +70,9 @@ class WarehouseTarget:
         if self.kind == "local":
             raise ValueError("open() is for the motherduck and ducklake targets")
         try:
-            con = duckdb.connect(self.database(), read_only=read_only and self.kind == "motherduck")
+            # a DuckLake's queries run in this process: bounded memory, as a local file's (settings.py)
+            config = duckdb_config() if self.kind == "ducklake" else {}
+            con = duckdb.connect(self.database(), read_only=read_only and self.kind == "motherduck", config=config)
         except duckdb.Error as error:
             # DuckDB may echo a connection string; never a token (those stay in the environment)
             raise WarehouseError(f"cannot open {self.describe()}: {first_line(error)}") from None
