@@ -327,12 +327,18 @@ def cmd_demo(args: argparse.Namespace) -> None:
     print(format_partner_year(name, DEMO_YEAR, rows))
     print()
     print(format_beef_table(DEMO_YEAR, beef, triggers))
+    if _shared_target():  # no serving copy or report file: readers read the warehouse itself
+        warehouse = f"{_warehouse_described(settings)} (analysts and BI tools read it in place)"
+        reports = f"{_this_command()} report --partner {DEMO_PARTNER}"
+    else:
+        warehouse = f"{settings.warehouse_path} (analysts and BI tools: {settings.serving_path})"
+        reports = ", ".join(str(report_path(settings.reports_dir, p)) for p in settings.report_partners)
     print(
         "\nThe country totals of Canada, Mexico, China, Japan, Germany and South Korea are the published\n"
         "2017 Census figures (source = 'sample_published'); every other number in the sample is synthetic\n"
         "(source = 'sample_synthetic').\n"
-        f"Warehouse: {settings.warehouse_path} (analysts and BI tools: {settings.serving_path})\n"
-        f"Report:    {', '.join(str(report_path(settings.reports_dir, p)) for p in settings.report_partners)}\n"
+        f"Warehouse: {warehouse}\n"
+        f"Report:    {reports}\n"
         f"Query it:  {_this_command()} sql \"select * from marts.fct_product_flows where partner_code = '5880' "
         'and hs_level = 4 order by value_usd desc limit 10"\n'
         f"Replay it: LANDING_DIR={_shown(sample_dir)} {_this_command()} refresh --source replay "
@@ -442,6 +448,9 @@ def cmd_publish(args: argparse.Namespace) -> None:
     # one writer at a time: two publishes interleaved could swap an older spare in
     with writer_lock(settings.warehouse_path):
         publish_now(replace_other=args.replace_other)
+    if _shared_target():
+        print(f"{_warehouse_described(settings)}: nothing to publish, readers read the warehouse in place")
+        return
     print(f"serving copy: {settings.serving_path}\nparquet:      {settings.serving_path.parent / 'parquet'}")
     for partner in settings.report_partners:
         print(f"report:       {report_path(settings.reports_dir, partner)}")
