@@ -224,8 +224,23 @@ def _extension_or_skip(*names: str) -> None:
                 pytest.skip(f"DuckDB's {name} extension cannot be installed here: {str(error).splitlines()[0]}")
 
 
+def _ducklake_or_skip() -> None:
+    """The ducklake and postgres extensions, from the PyPI packages where installed (DuckDB 1.5.5)."""
+    import duckdb
+
+    from orchestration.store.targets.ducklake import load_extensions
+
+    with duckdb.connect() as con:
+        try:
+            load_extensions(con)
+        except duckdb.Error as error:
+            pytest.skip(f"DuckDB's ducklake extension cannot be installed here: {str(error).splitlines()[0]}")
+
+
 def test_a_ducklake_warehouse_with_its_catalog_in_postgres(postgres, tmp_path, monkeypatch):
-    _extension_or_skip("ducklake", "postgres")
+    _ducklake_or_skip()
+    import duckdb
+
     from orchestration.census.load import ensure_raw_schema
     from orchestration.store.duckdb import connect
 
@@ -235,10 +250,17 @@ def test_a_ducklake_warehouse_with_its_catalog_in_postgres(postgres, tmp_path, m
     monkeypatch.setenv("DUCKLAKE_DATA_PATH", str(tmp_path / "lake") + "/")
     con = connect(tmp_path / "warehouse.duckdb")
     ensure_raw_schema(con)
-    con.execute("insert into raw.census_exports (period, cty_code, all_val_mo) values (date '2017-01-01', '5880', 5)")
+    # a thousand rows: DuckLake keeps a few rows of an insert in the catalog itself (data inlining)
+    con.execute(
+        "insert into raw.census_exports (period, cty_code, all_val_mo) "
+        "select date '2017-01-01', '5880', 5 from range(1000)"
+    )
     con.close()
     reader = connect(tmp_path / "warehouse.duckdb", read_only=True)
-    assert reader.execute("select cty_code, all_val_mo from raw.census_exports").fetchall() == [("5880", 5)]
+    rows = reader.execute("select cty_code, count(*), sum(all_val_mo) from raw.census_exports group by 1").fetchall()
+    assert rows == [("5880", 1000, 5000)]
+    with pytest.raises(duckdb.Error, match="read-only"):
+        reader.execute("drop table raw.census_exports")  # a reader cannot change the lake, not even its catalog
     reader.close()
     assert list((tmp_path / "lake").rglob("*.parquet"))  # the data is Parquet files, the catalog in Postgres
 
