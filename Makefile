@@ -7,9 +7,13 @@ DAGSTER_HOME_DIR := $(CURDIR)/.dagster
 # DuckDB 1.4 LTS in a venv of its own: the tests prove the serving copy opens in it (BI drivers
 # bundle older DuckDB releases than the warehouse's 2.0).
 COMPAT := .venv-duckdb14
+# WAREHOUSE_TARGET=ducklake in a venv of its own: DuckDB's ducklake and postgres extensions exist as
+# PyPI packages for DuckDB 1.5.5 only (docs/deploy.md); the rest of the pins are the house's.
+LAKE := .venv-lake
+LAKE_EXTRAS := .[dev,ducklake]
 UV_VERSION := 0.13.9
 
-.PHONY: install demo test test-fast lint dev docs status publish bench clean
+.PHONY: install demo test test-fast test-ducklake lint dev docs status publish bench clean
 
 # Installs into the venv $(1) with uv (taken from PyPI into that venv): it installs the ~170 pinned
 # packages in parallel, about 10 s where pip takes about 50 s on two cores. Bytecode is compiled
@@ -51,6 +55,18 @@ PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loads
 test: install $(COMPAT)/.installed
 	$(PYTEST)
 
+$(LAKE)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(LAKE)
+	sed 's/^duckdb==.*/duckdb==1.5.5/' constraints.txt > $(LAKE)/constraints.txt
+	$(call venv_install,$(LAKE),-c $(LAKE)/constraints.txt -e '$(LAKE_EXTRAS)')
+	@touch $@
+
+# The DuckLake target for real (tests/test_ducklake.py and the DuckLake test of the deployment):
+# a throwaway PostgreSQL holds the catalog, a local folder the data files. CI runs it after `test`.
+test-ducklake: $(LAKE)/.installed
+	$(LAKE)/bin/python -m pytest -p no:cacheprovider --durations=5 tests/test_ducklake.py \
+		tests/test_deploy_postgres.py -k "ducklake"
+
 # The inner loop: unit tests and the fast integration tests, without the tests marked `slow` or
 # `process` (about 2 minutes).
 test-fast: install $(COMPAT)/.installed
@@ -89,4 +105,4 @@ docs: install
 	cd dbt_project && exec ../$(BIN)/dbt docs serve --host 127.0.0.1 --port "$$port" --no-browser --target-path $(DOCS_TARGET)
 
 clean:
-	rm -rf $(VENV) $(COMPAT) .dagster dbt_project/target dbt_project/logs .pytest_cache test-artifacts
+	rm -rf $(VENV) $(COMPAT) $(LAKE) .dagster dbt_project/target dbt_project/logs .pytest_cache test-artifacts

@@ -1,0 +1,151 @@
+"""WAREHOUSE_TARGET=ducklake for real: the catalog in a throwaway PostgreSQL, the data files in a
+local folder standing in for object storage, the refresh a user runs.
+
+DuckDB's ducklake and postgres extensions exist as PyPI packages for DuckDB 1.5.5 only, so these
+tests run in the second environment `make test-ducklake` builds (.venv-lake: DuckDB 1.5.5 and the
+`ducklake` extra). In the house environment (DuckDB 2.0) they are skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from helpers import truth
+from postgres import postgres_bin, running_postgres
+
+pytestmark = [
+    pytest.mark.skipif(
+        postgres_bin() is None, reason="PostgreSQL is not installed (.ci/run installs Debian's postgresql)"
+    ),
+    pytest.mark.process,
+    pytest.mark.xdist_group("ducklake"),  # one worker, one PostgreSQL for the module
+]
+
+JAN, FEB, MAR = date(2017, 1, 1), date(2017, 2, 1), date(2017, 3, 1)
+
+
+def _extensions_or_skip() -> None:
+    import duckdb
+
+    from orchestration.store.targets.ducklake import load_extensions, packaged_extension
+
+    if packaged_extension("ducklake") is None:
+        pytest.skip(
+            f"DuckDB {duckdb.__version__} has no ducklake extension package here: `make test-ducklake` runs these"
+        )
+    with duckdb.connect() as con:
+        load_extensions(con)
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    _extensions_or_skip()
+    with running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def lake(postgres, isolated_env, sample_landing, monkeypatch) -> dict[str, str]:
+    """The settings of a fresh lake (its own database in the server) over the sample landing zone."""
+    database = f"lake_{isolated_env.name[-40:]}".lower().replace("-", "_")
+    subprocess.run(
+        [str(postgres_bin() / "createdb"), "-h", postgres.host, "-p", str(postgres.port), "-U", postgres.user,
+         database],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    settings = {
+        "WAREHOUSE_TARGET": "ducklake",
+        "DUCKLAKE_CATALOG": f"dbname={database} host={postgres.host} port={postgres.port} user={postgres.user}",
+        "DUCKLAKE_DATA_PATH": str(isolated_env / "lake") + "/",
+        "LANDING_DIR": str(sample_landing),
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    return settings
+
+
+def _refresh(first: date, last: date) -> list[str]:
+    return ["refresh", "--source", "replay", "--start", f"{first:%Y-%m}", "--end", f"{last:%Y-%m}", "--no-progress"]
+
+
+def _marts(isolated_env: Path) -> dict[str, tuple]:
+    """Rows and a content hash of every mart, read from the lake."""
+    from orchestration.store.duckdb import connect
+
+    with connect(isolated_env / "warehouse.duckdb", read_only=True) as con:
+        tables = [
+            row[0]
+            for row in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts'"
+            ).fetchall()
+        ]
+        # identifiers from the lake's own catalog
+        return {t: con.execute(f'select count(*), sum(hash(m)) from marts."{t}" as m').fetchone() for t in tables}
+
+
+def _balances(isolated_env: Path) -> dict[tuple, int]:
+    from orchestration.store.duckdb import connect
+
+    with connect(isolated_env / "warehouse.duckdb", read_only=True) as con:
+        rows = con.execute(
+            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
+        ).fetchall()
+    return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
+
+
+def test_a_refresh_loads_and_builds_the_lake_and_the_same_refresh_again_changes_nothing(lake, isolated_env, capsys):
+    from orchestration.app.cli import main
+
+    assert main(_refresh(JAN, FEB)) == 0, capsys.readouterr().err
+    assert _balances(isolated_env) == truth([JAN, FEB])  # every partner's published total, to the dollar
+    first = _marts(isolated_env)
+    built = ("fct_trade_monthly", "fct_bilateral_balance_monthly", "fct_product_flows", "dim_commodity", "dim_country")
+    assert all(first[table][0] > 0 for table in built)  # (the bulk marts stay empty: no bulk month)
+    # the data are Parquet files in the data path, the catalog in PostgreSQL; no local file, no copy
+    assert list((isolated_env / "lake").rglob("*.parquet"))
+    assert not (isolated_env / "warehouse.duckdb").exists() and not (isolated_env / "serving.duckdb").exists()
+
+    assert main(_refresh(JAN, FEB)) == 0, capsys.readouterr().err  # the incremental models' path
+    assert _marts(isolated_env) == first
+
+
+def test_a_reader_queries_the_lake_while_a_refresh_writes_it(lake, isolated_env, capsys):
+    """A BI reader attaches the catalog read-only and queries on while another process refreshes:
+    no lock errors, and it sees the months before, then the month the refresh added."""
+    from orchestration.app.cli import main
+    from orchestration.store.duckdb import connect
+
+    assert main(_refresh(JAN, JAN)) == 0, capsys.readouterr().err
+    log = isolated_env / "refresh.log"
+    with log.open("w") as out:
+        writer = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.app.cli", *_refresh(FEB, FEB)],
+            cwd=ROOT, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    seen, reads, deadline = set(), 0, time.monotonic() + 600
+    try:
+        while time.monotonic() < deadline:
+            done = writer.poll() is not None
+            # a new connection each time, as a BI tool's refresh of a dashboard would open one
+            with connect(isolated_env / "warehouse.duckdb", read_only=True) as con:
+                months = con.execute(
+                    "select distinct period from marts.fct_bilateral_balance_monthly order by 1"
+                ).fetchall()
+            seen.add(tuple(m for (m,) in months))
+            reads += 1
+            if done:
+                break
+            time.sleep(0.2)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    assert writer.wait() == 0, log.read_text()[-3000:]
+    assert reads >= 5  # it read throughout the refresh, not just once before and after
+    assert seen <= {(JAN,), (JAN, FEB)} and (JAN, FEB) in seen
