@@ -296,22 +296,29 @@ def load_entries(con, store: LandingStore, parts: list[Part], load: MonthLoad) -
     month = every[0].month
     parameters |= {"month": month, "period": date.fromisoformat(f"{month}-01")}
     parameters["loaded_at"] = datetime.now(UTC).replace(tzinfo=None)
-    where = _where(parts[0][1]) if len(parts) == 1 else f"{every[0].flow} {month} ({len(every)} files)"
+    where = "; ".join(_where(entries) for _, entries in parts)
     try:
         inserted = con.execute(insert_sql(positioned, month), parameters).fetchone()[0]
     except duckdb.IOException as error:
         if is_disk_full(error):
             raise  # the caller names the warehouse file and the remedy
-        raise _unreadable(where, error) from None
+        raise _unreadable(_culprit(every, parameters, error) or where, error) from None
     except duckdb.InvalidInputException as error:
         if "top-level JSON array" in str(error) or "Malformed JSON" in str(error):
-            raise _unreadable(where, error) from None
+            raise _unreadable(_culprit(every, parameters, error) or where, error) from None
         raise _Rejected(parts, str(error).splitlines()[0]) from None
     except (duckdb.ConversionException, duckdb.ConstraintException) as error:
         raise _Rejected(parts, str(error).splitlines()[0]) from None
     table = parts[0][0].table
     load.rows[table] = load.rows.get(table, 0) + inserted
     load.files += len(every)
+
+
+def _culprit(entries: list[LandedEntry], parameters: dict, error: duckdb.Error) -> str | None:
+    """The response DuckDB names in its error (by file path), as _where() names it."""
+    paths = [path for name, value in parameters.items() if name.startswith("files_") for path in value]
+    named = [entry for entry, path in zip(entries, paths, strict=True) if path in str(error)]
+    return _where(named[:1]) if named else None
 
 
 def _unreadable(where: str, error: duckdb.Error) -> LandingError:
@@ -330,7 +337,8 @@ def diagnose(con, store: LandingStore, rejected: _Rejected) -> ParseError:
         problem = _problem(con, store, spec, entries)
         if problem:
             return problem
-    return ParseError(f"{_where(rejected.parts[0][1])}: {rejected.error or 'rows that cannot be loaded'}")
+    where = "; ".join(_where(entries) for _, entries in rejected.parts)
+    return ParseError(f"{where}: {rejected.error or 'rows that cannot be loaded'}")
 
 
 def _problem(con, store: LandingStore, spec: TableSpec, entries: list[LandedEntry]) -> ParseError | None:
