@@ -53,8 +53,7 @@ line_provisions as (
         sum(consumption_usd) filter (
             where rate_provision_group in ('dutiable_column_1', 'dutiable_special', 'dutiable_column_2')
         ) as dutiable_provision_usd,
-        sum(consumption_usd) filter (where rate_provision_group = 'chapter_99') as chapter99_provision_usd,
-        sum(consumption_usd) as provisions_consumption_usd
+        sum(consumption_usd) filter (where rate_provision_group = 'chapter_99') as chapter99_provision_usd
 
     from provisions
     where hs_level = 10
@@ -119,10 +118,15 @@ rolled_up as (
         sum(consumption_usd) as consumption_usd,
         sum(dutiable_usd) as dutiable_usd,
         sum(calculated_duty_usd) as calculated_duty_usd,
-        sum(free_mfn_usd) as free_mfn_usd,
-        sum(free_under_program_usd) as free_under_program_usd,
-        sum(dutiable_provision_usd) as dutiable_provision_usd,
-        sum(chapter99_provision_usd) as chapter99_provision_usd,
+        -- known only where every line's split is (a month loaded from the bulk files): a sum over
+        -- some lines would read as the whole
+        case when count(free_mfn_usd) = count(*) then sum(free_mfn_usd) end as free_mfn_usd,
+        case when count(free_under_program_usd) = count(*) then sum(free_under_program_usd) end
+            as free_under_program_usd,
+        case when count(dutiable_provision_usd) = count(*) then sum(dutiable_provision_usd) end
+            as dutiable_provision_usd,
+        case when count(chapter99_provision_usd) = count(*) then sum(chapter99_provision_usd) end
+            as chapter99_provision_usd,
         -- consumption-weighted over the lines whose statutory rate is known; rounded, because a
         -- parallel sum of doubles differs in its last bits from run to run
         round(sum(statutory_rate_pct * consumption_usd) / nullif(sum(covered_usd), 0), 9) as statutory_rate_pct,
