@@ -13,7 +13,7 @@ from orchestration.census.bulk_load import load_bulk_month
 from orchestration.census.ingest import ingest_flow
 from orchestration.census.landing import LandingStore
 from orchestration.census.plan import HS_LEVELS
-from orchestration.core.errors import CensusIncomplete
+from orchestration.core.errors import CensusIncomplete, ParseError
 from orchestration.devdata.bulk_files import bulk_zip, detail_cells, low_value_cells, sample_bulk_zip
 from orchestration.devdata.sample import month_rows
 from orchestration.store.duckdb import connect
@@ -259,6 +259,17 @@ def test_a_zip_without_a_reference_or_control_member_loads_without_it_and_says_s
     assert sorted(result.notes) == sorted(f"{member} left out: not in the ZIP" for member in without)
     assert not any(bulk_table(flow, LAYOUTS[member]) in result.rows for member in without)
     assert cells(tmp_path / "warehouse.duckdb", flow, JAN, "census_bulk") == api_cells(flow, JAN)
+
+
+def test_a_control_file_that_does_not_fit_its_layout_fails_the_month(tmp_path):
+    """A control file is what the month reconciles against: present but unreadable is no reason to
+    load the month unchecked."""
+    body = sample_bulk_zip("exports", "2017-01")
+    widened = [line + " " for line in _lines(body, "EXP_DIST.TXT")]
+    with pytest.raises(ParseError, match=r"^exports 2017-01: EXP_DIST in .* does not fit its layout: its lines are"):
+        load(tmp_path, "exports", "2017-01", _with_member(body, "EXP_DIST.TXT", widened))
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from raw.census_bulk_exports").fetchone() == (0,)
 
 
 def test_a_country_file_of_60_character_lines_loads(tmp_path):

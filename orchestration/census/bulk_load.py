@@ -218,6 +218,12 @@ def load_bulk_month(con, store: BulkStore, entry: BulkEntry, *, scratch: Path | 
                     load.notes.append(f"{layout.member} left out: not in the ZIP")
                     continue
                 misfit = None if layout in required(flow) else _misfit(con, layout, path)
+                if misfit and layout.measures:
+                    # a control file is what the month is reconciled against: one that is there but
+                    # cannot be read fails the month (an absent one only skips its check)
+                    raise ParseError(
+                        f"{flow} {month}: {layout.member} in {entry.file} does not fit its layout: {misfit}"
+                    )
                 if misfit:
                     load.notes.append(f"{layout.member} left out: {misfit}")
                     continue
