@@ -233,9 +233,15 @@ def guard_demo_warehouse(path: Path) -> None:
             if f"census_{flow}" in tables:
                 held += con.execute(f"select count(*) from raw.census_{flow} where _source <> 'sample'").fetchone()[0]
     if held:
+        from orchestration.store.targets import WarehouseTarget
+
+        target = WarehouseTarget.from_env(path)
+        where, setting = (path, "WAREHOUSE_PATH at another file") if target.kind == "local" else (
+            target.describe(), f"the {target.kind} settings (WAREHOUSE_TARGET) at another warehouse"
+        )  # fmt: skip
         raise WarehouseError(
-            f"{path} holds Census API data; the demo would overwrite 2017 with sample data. "
-            "Point WAREHOUSE_PATH at another file to run the demo"
+            f"{where} holds Census API data; the demo would overwrite 2017 with sample data. "
+            f"Point {setting} to run the demo"
         )
 
 

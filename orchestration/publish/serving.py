@@ -178,6 +178,12 @@ def publish(
         raise InputError(f"SERVING_STORAGE_VERSION {storage_version!r} is not a version such as v1.4.0")
     if not warehouse.exists():
         raise WarehouseError(f"warehouse {warehouse} does not exist yet: run `trade-warehouse demo` or `refresh` first")
+    if int(duckdb.__version__.split(".")[0]) < 2:
+        # pyproject admits DuckDB 1.5.5 for the DuckLake target's venv; the copy needs 2.0's ATTACH
+        raise WarehouseError(
+            f"the serving copy needs DuckDB 2.0 (this is {duckdb.__version__}, the DuckLake venv's): "
+            "install with constraints.txt (make install) for WAREHOUSE_TARGET=local"
+        )
     if not replace_other:
         _guard_other_warehouse(warehouse, serving)
     serving.parent.mkdir(parents=True, exist_ok=True)

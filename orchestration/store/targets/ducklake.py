@@ -59,7 +59,9 @@ def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
     extension_directory. Without the packages, `load` is DuckDB's own (a download if need be)."""
     for name in EXTENSIONS:
         packaged = packaged_extension(name)
-        if packaged is not None and "'" not in str(packaged):
+        if packaged is not None and "'" in str(packaged):  # INSTALL takes no parameter: a literal
+            raise WarehouseError(f"cannot install DuckDB's {name} extension from {packaged}: its path holds a quote")
+        if packaged is not None:
             installed = con.execute(
                 "select bool_or(installed) from duckdb_extensions() "
                 "where extension_name = $name or list_contains(aliases, $name)",
