@@ -16,9 +16,10 @@ UV_VERSION := 0.13.9
 .PHONY: install demo test test-fast test-ducklake lint dev docs status publish bench clean
 
 # Installs into the venv $(1) with uv (taken from PyPI into that venv): it installs the ~170 pinned
-# packages in parallel, about 10 s where pip takes about 50 s on two cores. Bytecode is compiled
-# at install, as pip does: without it every test process compiles the modules it imports. Where
-# uv cannot be had, pip installs the same pins.
+# packages in parallel, about 15 s where pip takes about 50 s on two cores. Bytecode is compiled
+# at install, as pip does: without it every test process compiles the modules it imports. uv reads
+# its own settings, not pip's (a private index: UV_INDEX_URL, UV_FIND_LINKS; certificates:
+# SSL_CERT_FILE). Where uv cannot be had or fails, pip installs the same pins.
 define venv_install
 $(1)/bin/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)" \
 	&& $(1)/bin/uv pip install --quiet --python $(1)/bin/python --compile-bytecode $(2) \
@@ -64,7 +65,7 @@ $(LAKE)/.installed: pyproject.toml constraints.txt
 # The DuckLake target for real (tests/test_ducklake.py and the DuckLake test of the deployment):
 # a throwaway PostgreSQL holds the catalog, a local folder the data files. CI runs it after `test`.
 test-ducklake: $(LAKE)/.installed
-	$(LAKE)/bin/python -m pytest -p no:cacheprovider --durations=5 tests/test_ducklake.py \
+	TRADE_REQUIRE_DUCKLAKE=1 $(LAKE)/bin/python -m pytest -p no:cacheprovider --durations=5 tests/test_ducklake.py \
 		tests/test_deploy_postgres.py -k "ducklake"
 
 # The inner loop: unit tests and the fast integration tests, without the tests marked `slow` or
