@@ -274,3 +274,10 @@ def test_every_bulk_reference_table_is_an_asset_that_dbt_reads():
         reference = {bulk_table(flow, layout) for layout in members(flow)[len(MEMBERS[flow]) :]}
         assert len(reference) == 9 and reference <= source_tables
         assert {dg.AssetKey(["raw", table]) for table in reference} <= keys
+
+
+def test_the_census_jobs_the_tariff_step_knows_are_the_census_jobs():
+    from orchestration.defs.census.jobs import census_bulk_backfill_job, census_monthly_job
+    from orchestration.defs.dbt.assets import CENSUS_JOBS
+
+    assert set(CENSUS_JOBS) == {census_monthly_job.name, census_bulk_backfill_job.name}

@@ -100,6 +100,7 @@ def _resources(warehouse_path: Path | None, landing_dir: Path | None) -> dict[st
 
 
 def _has_tariffs(warehouse_path: Path) -> bool:
+    from orchestration.hts.load import tariffs_loaded
     from orchestration.store.duckdb import connect
 
     try:
@@ -107,12 +108,7 @@ def _has_tariffs(warehouse_path: Path) -> bool:
     except WarehouseMissing:  # no file yet, or no DuckLake yet (its path names only the lock)
         return False
     with con:
-        return bool(
-            con.execute(
-                "select count(*) from duckdb_tables() where schema_name = 'raw' "
-                "and table_name in ('hts_lines', 'partner_wits_tariffs') and estimated_size > 0"
-            ).fetchone()[0]
-        )
+        return tariffs_loaded(con)
 
 
 def _root_cause(result: dg.ExecuteInProcessResult) -> str:

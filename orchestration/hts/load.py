@@ -74,6 +74,17 @@ class ShrinkRefused(ParseError):
     """A release much smaller than the one in force: a partial file, most likely."""
 
 
+def tariffs_loaded(con) -> bool:
+    """Whether the warehouse holds a tariff schedule: an HTS release or a partner's WITS year. Until
+    one is loaded the tariff marts are not built (their inputs would be the seeds alone)."""
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'raw' "
+            "and table_name in ('hts_lines', 'partner_wits_tariffs') and estimated_size > 0"
+        ).fetchone()[0]
+    )
+
+
 def _check_shrink(con, release: str, max_shrink: float | None) -> None:
     """Refuse a release that drops more than `max_shrink` of the lines of the newest other
     release loaded (by release date): loading it would end all those lines' validity."""
