@@ -592,7 +592,7 @@ def _shared_target() -> bool:
     """MotherDuck or DuckLake: no serving copy is published, readers read the warehouse in place."""
     from orchestration.store.targets import WarehouseTarget
 
-    return WarehouseTarget.from_env(current_settings().warehouse_path).kind != "local"
+    return WarehouseTarget.from_env(current_settings().warehouse_path).is_shared
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -232,8 +232,9 @@ def guard_demo_warehouse(path: Path) -> None:
         from orchestration.store.targets import WarehouseTarget
 
         target = WarehouseTarget.from_env(path)
-        where, setting = (path, "WAREHOUSE_PATH at another file") if target.kind == "local" else (
-            target.describe(), f"the {target.kind} settings (WAREHOUSE_TARGET) at another warehouse"
+        where, setting = (
+            (target.describe(), f"the {target.kind} settings (WAREHOUSE_TARGET) at another warehouse")
+            if target.is_shared else (path, "WAREHOUSE_PATH at another file")
         )  # fmt: skip
         raise WarehouseError(
             f"{where} holds Census API data; the demo would overwrite 2017 with sample data. "

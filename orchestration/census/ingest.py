@@ -28,7 +28,7 @@ from orchestration.core.errors import InputError, LandingError, is_disk_full, wr
 from orchestration.core.periods import add_months, month_key
 from orchestration.core.settings import current_settings
 from orchestration.core.stopping import check_stop
-from orchestration.store.duckdb import connect
+from orchestration.store.duckdb import connect, retry_write_conflicts
 
 SOURCES = ("api", "replay")
 KEPT = "months loaded before it are kept in raw; the marts and the serving copy were not rebuilt"
@@ -167,10 +167,15 @@ def load_months(
         if source == "replay":
             stats.requests_reused += len(entries)
         check_stop(f"before loading {flow} {month_key(month)}: {KEPT}")
-        try:
+
+        def load(month=month, entries=entries) -> MonthLoad:
             with closing(connect(warehouse_path)) as con:
                 ensure_raw_schema(con)
-                stats.loads.append(load_month(con, store, flow, month, entries))
+                return load_month(con, store, flow, month, entries)
+
+        try:
+            # parallel runs on DuckLake: a load that lost a commit race is run again
+            stats.loads.append(retry_write_conflicts(load, f"loading {flow} {month_key(month)}"))
         except (duckdb.Error, OSError) as error:
             if not is_disk_full(error):
                 raise

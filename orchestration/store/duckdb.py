@@ -3,16 +3,21 @@ shared target), names a lock or a missing file in one line, and rolls a failed w
 
 from __future__ import annotations
 
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
-from orchestration.core.errors import WarehouseBusy, WarehouseError, WarehouseMissing
+from orchestration.core.errors import WarehouseBusy, WarehouseError, WarehouseMissing, first_line
 from orchestration.core.settings import duckdb_config
 from orchestration.store.targets import WarehouseTarget
+
+T = TypeVar("T")
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -22,7 +27,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     and `path` only names the local writer lock (see store/targets/)."""
     path = Path(path)
     target = WarehouseTarget.from_env(path)
-    if target.kind != "local":
+    if target.is_shared:
         return target.open(read_only=read_only)
     if read_only and not path.exists():
         raise WarehouseMissing(f"warehouse {path} does not exist yet: run `trade-warehouse demo` or `refresh` first")
@@ -81,3 +86,38 @@ def table_row_counts(path: Path, schemas: tuple[str, ...] = ("staging", "marts")
             f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
             for schema, table in tables
         }
+
+
+# A write that lost a race on DuckLake is tried again this many times in all, after a growing pause.
+CONFLICT_ATTEMPTS = 6
+CONFLICT_PAUSE_S = 0.25
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """A DuckLake commit refused because another transaction changed the same table meanwhile
+    (DuckLake itself retries the commits that do not conflict), or created the same table or
+    schema: two first loads into an empty lake both run `create ... if not exists`."""
+    if not isinstance(error, duckdb.Error):
+        return False
+    message = str(error)
+    return "Transaction conflict" in message or (
+        isinstance(error, duckdb.CatalogException) and "already exists" in message
+    )
+
+
+def retry_write_conflicts(write: Callable[[], T], what: str) -> T:
+    """Run `write` (a whole transaction, opening its own connection) again when it lost a DuckLake
+    commit race: the loser rolled back, so running it again is safe, and it then sees the winner's
+    changes (a raw schema another load has just created, say). Other errors pass through."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            return write()
+        except duckdb.Error as error:
+            if not is_write_conflict(error):
+                raise
+            if attempt == CONFLICT_ATTEMPTS:
+                raise WarehouseError(
+                    f"{what}: another writer kept changing the same tables ({attempt} attempts): {first_line(error)}"
+                ) from None
+            time.sleep(CONFLICT_PAUSE_S * 2 ** (attempt - 1) * (0.5 + random.random()))
+    raise AssertionError("unreachable")

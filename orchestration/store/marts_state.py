@@ -21,6 +21,8 @@ def marker(warehouse: Path, build: str) -> Path:
 
 def begin(warehouse: Path, build: str, what: str) -> None:
     started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # on a shared target WAREHOUSE_PATH only names this host's files: its folder may not exist yet
+    marker(warehouse, build).parent.mkdir(parents=True, exist_ok=True)
     marker(warehouse, build).write_text(json.dumps({"what": what, "started": started}))
 
 

@@ -63,7 +63,7 @@ def _freshness_check(flow: str) -> dg.AssetChecksDefinition:
     )
     def check(serving: ServingResource, warehouse: WarehouseResource) -> dg.AssetCheckResult:
         # MotherDuck and DuckLake publish no serving copy: the warehouse itself is what readers see
-        shared = WarehouseTarget.from_env(warehouse.resolved_path()).kind != "local"
+        shared = WarehouseTarget.from_env(warehouse.resolved_path()).is_shared
         path = warehouse.resolved_path() if shared else serving.resolved_path()
         statuses, problem = read_flow_status(path, date.today(), shared=shared)
         return _result(key, next((s for s in statuses if s.flow == flow), None), problem)

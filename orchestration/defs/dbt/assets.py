@@ -24,6 +24,7 @@ from orchestration.partners.load import ensure_partner_schema
 from orchestration.partners.seeds import refresh_parsed_rates
 from orchestration.store import marts_state
 from orchestration.store.duckdb import connect, table_row_counts
+from orchestration.store.targets import WarehouseTarget
 
 
 class TradeDbtTranslator(DagsterDbtTranslator):
@@ -71,6 +72,17 @@ def _what(dbt_vars: dict | None) -> str:
         return "the tariff marts"
     last = add_months(date.fromisoformat(dbt_vars["period_end"][:10]), -1)  # period_end is exclusive
     return f"the marts for {dbt_vars['period_start'][:7]} to {last:%Y-%m}"
+
+
+def _builds_take_turns(context, warehouse: WarehouseResource):
+    """The whole build, its schema checks included, holds the warehouse's build lock (a DuckLake's
+    parallel runs build one at a time; store/targets/ducklake.build_lock)."""
+    target = WarehouseTarget.from_env(warehouse.resolved_path())
+
+    def waiting() -> None:
+        context.log.info(f"waiting for another run's dbt build on {target.describe()} to finish")
+
+    return target.build_lock(waiting, lambda: check_stop(BEFORE_DBT))
 
 
 def _build_args(warehouse: WarehouseResource, dbt_vars: dict | None) -> list[str]:
@@ -144,18 +156,19 @@ def trade_dbt_models(
     """Census staging and marts for the partition window (a CLI range, or one month of a backfill),
     built DBT_BATCH_MONTHS at a time, oldest first (each batch's marts read the months before it;
     a month built before the year it compares with gets its figures when that year is built)."""
-    with connect(warehouse.resolved_path()) as con:
-        # the raw tables and the rule macros the models call (census/rules.py), for a warehouse
-        # whose last census load predates them
-        ensure_raw_schema(con)
-    window = context.partition_time_window
-    batches = batched_vars(window.start, window.end, current_settings().dbt_batch_months)
-    for number, batch in enumerate(batches[:-1], start=1):
-        progress.reporter().set_description(f"dbt build {number}/{len(batches)}")
-        _build_batch(context, dbt, warehouse, batch)
-    last = "dbt build" if len(batches) == 1 else f"dbt build {len(batches)}/{len(batches)}"
-    progress.reporter().set_description(last)
-    yield from _run_dbt(context, dbt, warehouse, batches[-1])
+    with _builds_take_turns(context, warehouse):
+        with connect(warehouse.resolved_path()) as con:
+            # the raw tables and the rule macros the models call (census/rules.py), for a warehouse
+            # whose last census load predates them
+            ensure_raw_schema(con)
+        window = context.partition_time_window
+        batches = batched_vars(window.start, window.end, current_settings().dbt_batch_months)
+        for number, batch in enumerate(batches[:-1], start=1):
+            progress.reporter().set_description(f"dbt build {number}/{len(batches)}")
+            _build_batch(context, dbt, warehouse, batch)
+        last = "dbt build" if len(batches) == 1 else f"dbt build {len(batches)}/{len(batches)}"
+        progress.reporter().set_description(last)
+        yield from _run_dbt(context, dbt, warehouse, batches[-1])
 
 
 @dbt_assets(
@@ -172,16 +185,17 @@ def tariff_dbt_models(
     """Tariff staging and marts, rebuilt whole: rate intervals span releases, and the effective
     tariff mart reads every loaded month."""
     progress.reporter().set_description("dbt build (tariffs)")
-    with connect(warehouse.resolved_path()) as con:
-        # The HTS and partner sources must exist even before any release or year is loaded; the
-        # schedule seed's texts are parsed here (a few dozen) so the models always match the seed.
-        ensure_hts_schema(con)
-        ensure_partner_schema(con)
-        refresh_parsed_rates(con)
-        loaded = tariffs_loaded(con)
-    if not loaded and context.job_name in CENSUS_JOBS:
-        # as a CLI refresh leaves them out (app/runner.refresh_selection): a Census run from the
-        # UI or a schedule, on a warehouse without a tariff schedule, spends no dbt build on them
-        context.log.info("no HTS release or WITS year is loaded: the tariff marts are not built")
-        return
-    yield from _run_dbt(context, dbt, warehouse, None)
+    with _builds_take_turns(context, warehouse):
+        with connect(warehouse.resolved_path()) as con:
+            # The HTS and partner sources must exist even before any release or year is loaded; the
+            # schedule seed's texts are parsed here (a few dozen) so the models always match the seed.
+            ensure_hts_schema(con)
+            ensure_partner_schema(con)
+            refresh_parsed_rates(con)
+            loaded = tariffs_loaded(con)
+        if not loaded and context.job_name in CENSUS_JOBS:
+            # as a CLI refresh leaves them out (app/runner.refresh_selection): a Census run from the
+            # UI or a schedule, on a warehouse without a tariff schedule, spends no dbt build on them
+            context.log.info("no HTS release or WITS year is loaded: the tariff marts are not built")
+            return
+        yield from _run_dbt(context, dbt, warehouse, None)

@@ -39,7 +39,7 @@ def serving_copy(
     check_stop(BEFORE_PUBLISH)
     version = current_settings().serving_storage_version
     target = WarehouseTarget.from_env(warehouse.resolved_path())
-    if target.kind != "local":
+    if target.is_shared:
         # A shared warehouse (MotherDuck, DuckLake) is read in place by BI tools: no copy to make.
         context.log.info(f"WAREHOUSE_TARGET={target.kind}: readers use {target.describe()} directly")
         return dg.MaterializeResult(
@@ -82,10 +82,10 @@ class ReportConfig(dg.Config):
     ),
 )
 def report(context: dg.AssetExecutionContext, config: ReportConfig, serving: ServingResource) -> dg.MaterializeResult:
-    kind = WarehouseTarget.from_env(serving.resolved_path()).kind
-    if kind != "local":
+    target = WarehouseTarget.from_env(serving.resolved_path())
+    if target.is_shared:
         # The charts read the serving copy, which only the local target has.
-        return dg.MaterializeResult(metadata={"skipped": f"WAREHOUSE_TARGET={kind}: no serving copy to chart"})
+        return dg.MaterializeResult(metadata={"skipped": f"WAREHOUSE_TARGET={target.kind}: no serving copy to chart"})
     partners = [check_partner_code(code) for code in config.partners] or current_settings().report_partners
     made = render(serving.resolved_path(), serving.resolved_reports_dir(), partners)
     metadata = {"pages": "\n".join(str(page.page) for page in made)}

@@ -10,7 +10,8 @@ from there, and nothing here puts them in a message, a log or a table.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,19 @@ class WarehouseTarget:
             catalog, data_path = ducklake.settings(env)
             return cls(kind, path, ducklake_catalog=catalog, ducklake_data_path=data_path)
         return cls(kind, path)
+
+    @property
+    def is_shared(self) -> bool:
+        """A database several hosts reach (MotherDuck, DuckLake), read in place by BI tools: no
+        serving copy, no report charts from one."""
+        return self.kind != "local"
+
+    def build_lock(self, on_wait: Callable[[], None], check: Callable[[], None]) -> AbstractContextManager[None]:
+        """Held around a dbt build. On DuckLake, where parallel runs may load at once, the builds
+        take turns (ducklake.build_lock); elsewhere the `warehouse` pool of 1 already serializes them."""
+        if self.kind == "ducklake":
+            return ducklake.build_lock(self.ducklake_catalog, self.describe(), on_wait, check)
+        return nullcontext()
 
     def describe(self) -> str:
         """Where the warehouse is, for messages (no secrets)."""

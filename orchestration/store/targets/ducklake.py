@@ -3,7 +3,9 @@ store, attached to an in-memory DuckDB under one alias."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -72,6 +74,22 @@ def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"load {name}")
 
 
+INIT_ATTEMPTS = 5
+
+
+def _attach_racing(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """ATTACH; on a lake nobody has written yet, parallel runs all create its catalog tables at
+    once and all but one fail: those attach again, and find the lake the winner created."""
+    for attempt in range(1, INIT_ATTEMPTS + 1):
+        try:
+            con.execute(sql)
+            return
+        except duckdb.Error as error:
+            if "Failed to initialize DuckLake" not in str(error) or attempt == INIT_ATTEMPTS:
+                raise
+            time.sleep(0.5 * attempt)
+
+
 def attach(
     con: duckdb.DuckDBPyConnection, catalog: str, data_path: str, describe: str, *, read_only: bool = False
 ) -> None:
@@ -85,7 +103,7 @@ def attach(
             f"WAREHOUSE_TARGET=ducklake needs DuckDB's ducklake and postgres extensions: {first_line(error)}"
         ) from None
     try:
-        con.execute(attach_sql(catalog, data_path, read_only=read_only))
+        _attach_racing(con, attach_sql(catalog, data_path, read_only=read_only))
         con.execute(f"use {ALIAS}")
     except duckdb.Error as error:
         con.close()
@@ -95,3 +113,43 @@ def attach(
                 f"{describe} does not exist yet: run `trade-warehouse demo` or `refresh` first"
             ) from None
         raise WarehouseError(f"cannot open {describe}: {first_line(error)}") from None
+
+
+# The key of the session advisory lock that dbt builds on one lake take in its catalog database.
+BUILD_LOCK_KEY = 7_365_421_843_020_818  # any fixed bigint; the same in every process and host
+BUILD_LOCK_POLL_S = 0.5
+
+
+@contextmanager
+def build_lock(catalog: str, describe: str, on_wait: Callable[[], None], check: Callable[[], None]) -> Iterator[None]:
+    """Hold the lake's build lock, in PostgreSQL, while a dbt build writes the lake.
+
+    Loads of different months only append, and DuckLake commits concurrent appends; but every dbt
+    build recreates views and tables, and an incremental model deletes before it inserts: on
+    DuckLake 1.5 two transactions conflict as soon as one inserts into a table the other deleted
+    from, whatever the rows. So the builds of parallel runs take turns. The lock is the catalog
+    database's (it holds on every host that writes the lake, unlike a file lock); waiting polls
+    every half second, calling `check` (a stop request ends the wait), and `on_wait` once.
+    The lock goes with the connection: a build killed with SIGKILL frees it at once."""
+    import psycopg2  # installed with dagster-postgres; imported here, used by this target only
+
+    try:
+        con = psycopg2.connect(catalog, connect_timeout=30)  # the password, if any: PGPASSWORD
+    except psycopg2.Error as error:
+        raise WarehouseError(f"cannot take the build lock of {describe}: {first_line(error)}") from None
+    try:
+        con.autocommit = True
+        with con.cursor() as cursor:
+            waited = False
+            while True:
+                cursor.execute("select pg_try_advisory_lock(%s)", (BUILD_LOCK_KEY,))
+                if cursor.fetchone()[0]:
+                    break
+                if not waited:
+                    on_wait()
+                    waited = True
+                check()
+                time.sleep(BUILD_LOCK_POLL_S)
+        yield
+    finally:
+        con.close()  # ends the session, and with it the lock
