@@ -9,18 +9,15 @@ the steps that write the warehouse never overlap (pool `warehouse`, limit 1).
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
-import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 import yaml
 from conftest import ROOT, TEST_KEY
-from helpers import free_port, offline_env, stop
+from deployment import deployment, failures, step_intervals, wait_for_runs, write_home
+from helpers import offline_env, truth
 from postgres import postgres_bin, running_postgres
 
 from orchestration.defs.tags import WRITES_WAREHOUSE
@@ -33,7 +30,6 @@ pytestmark = [
     pytest.mark.xdist_group("postgres"),  # one worker, one server for the module
 ]
 
-BIN = Path(sys.executable).parent
 MONTHS = (date(2017, 1, 1), date(2017, 2, 1))
 
 
@@ -41,15 +37,6 @@ MONTHS = (date(2017, 1, 1), date(2017, 2, 1))
 def postgres():
     with running_postgres() as server:
         yield server
-
-
-def _write_home(home: Path, *, docker_launcher: bool) -> dict:
-    config = yaml.safe_load((ROOT / "deploy" / "dagster.yaml").read_text())
-    if not docker_launcher:
-        del config["run_launcher"]  # the default launcher: runs as processes of the gRPC server
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(yaml.safe_dump(config))
-    return config
 
 
 def test_the_deploy_instance_config_loads_on_postgres(postgres, tmp_path, monkeypatch):
@@ -62,7 +49,7 @@ def test_the_deploy_instance_config_loads_on_postgres(postgres, tmp_path, monkey
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("DAGSTER_DOCKER_NETWORK", "trade_warehouse")
     home = tmp_path / "home"
-    config = _write_home(home, docker_launcher=True)
+    config = write_home(home, docker_launcher=True)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
@@ -81,92 +68,31 @@ def test_the_deploy_instance_config_loads_on_postgres(postgres, tmp_path, monkey
     assert {m.split(":")[0] for m in mounts} <= names
 
 
-def _wait_for_grpc(port: int, process: subprocess.Popen, log: Path) -> None:
-    # the check `dagster api grpc-health-check` makes, from this process (not a new one per poll)
-    from dagster._grpc.client import DagsterGrpcClient
-
-    client = DagsterGrpcClient(port=port, host="127.0.0.1")
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the gRPC server exited:\n{log.read_text()[-3000:]}")
-        if client.health_check_query() == "SERVING":
-            return
-        time.sleep(0.5)
-    pytest.fail(f"the gRPC server did not answer:\n{log.read_text()[-3000:]}")
-
-
 def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
     postgres, sample_landing, tmp_path, monkeypatch
 ):
     import dagster as dg
     import psycopg2
-    from dagster._core.events import DagsterEventType
 
     from orchestration.app.runner import SAMPLE_LEVELS
-    from orchestration.defs.census.jobs import INGEST_OPS
 
-    home = tmp_path / "home"
-    _write_home(home, docker_launcher=False)
     for name, value in postgres.env().items():
         monkeypatch.setenv(name, value)  # this process reads the same instance
-    port = free_port()
-    workspace = yaml.safe_load((ROOT / "deploy" / "workspace.yaml").read_text())
-    workspace["load_from"][0]["grpc_server"].update(host="127.0.0.1", port=port)
-    (tmp_path / "workspace.yaml").write_text(yaml.safe_dump(workspace))
-    env = {
-        **os.environ,
-        **postgres.env(),
-        "DAGSTER_HOME": str(home),
-        **offline_env(tmp_path, sample_landing, TEST_KEY),
-    }
-    ingest = {"source": "replay", "levels": list(SAMPLE_LEVELS)}
-    run_config = json.dumps({"ops": {op: {"config": ingest} for op in INGEST_OPS}})
-
-    grpc_log = tmp_path / "grpc.log"
-    with grpc_log.open("w") as out:
-        grpc = subprocess.Popen(
-            [str(BIN / "dagster"), "api", "grpc", "-h", "127.0.0.1", "-p", str(port)]
-            + ["-m", "orchestration.definitions"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    daemon = None
-    try:
-        _wait_for_grpc(port, grpc, grpc_log)
-        for month in MONTHS:
-            launched = subprocess.run(
-                [str(BIN / "dagster"), "job", "launch", "-w", str(tmp_path / "workspace.yaml"), "-j", "census_monthly"]
-                + ["--tags", json.dumps({"dagster/partition": month.isoformat()}), "--config-json", run_config],
-                cwd=ROOT, env=env, capture_output=True, text=True,
-            )  # fmt: skip
-            assert launched.returncode == 0, launched.stderr[-2000:]
-
-        with dg.DagsterInstance.from_config(str(home)) as instance:
+    env = offline_env(tmp_path, sample_landing, TEST_KEY)
+    with deployment(postgres, tmp_path, env) as deployed:
+        deployed.launch_census_months(list(MONTHS), list(SAMPLE_LEVELS))
+        with dg.DagsterInstance.from_config(str(deployed.home)) as instance:
             runs = instance.get_runs()
             assert len(runs) == 2 and {r.status for r in runs} == {dg.DagsterRunStatus.QUEUED}
 
-        daemon_log = tmp_path / "daemon.log"
-        with daemon_log.open("w") as out:
-            daemon = subprocess.Popen(
-                [str(BIN / "dagster-daemon"), "run", "-w", str(tmp_path / "workspace.yaml")],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + 900
-        with dg.DagsterInstance.from_config(str(home)) as instance:
-
-            def finished(job: str) -> list:
-                found = [r for r in instance.get_runs() if r.job_name == job]
-                return found if found and all(r.is_finished for r in found) else []
-
+        with deployed.daemon() as daemon_log, dg.DagsterInstance.from_config(str(deployed.home)) as instance:
             # the two refreshes, then the publish that publish_after_refresh requests after them
-            while time.monotonic() < deadline and not (len(finished("census_monthly")) == 2 and finished("publish")):
-                time.sleep(1)
-            runs = [r for r in instance.get_runs() if r.job_name == "census_monthly"]
+            runs = wait_for_runs(instance, "census_monthly", 2, 900)
+            publishes = wait_for_runs(instance, "publish", 1, 300)
             statuses = {r.tags.get("dagster/partition"): r.status for r in runs}
             assert statuses == {m.isoformat(): dg.DagsterRunStatus.SUCCESS for m in MONTHS}, (
                 f"{statuses}\n{daemon_log.read_text()[-3000:]}"
             )
-            publishes = finished("publish")
             assert publishes and all(r.status == dg.DagsterRunStatus.SUCCESS for r in publishes)
             assert (tmp_path / "serving.duckdb").exists()
 
@@ -180,39 +106,23 @@ def test_the_daemon_runs_queued_partitions_one_warehouse_writer_at_a_time(
                 assert before.end_time <= after.start_time, (before.dagster_run.job_name, after.dagster_run.job_name)
 
             # The warehouse-writing steps of both runs, as intervals: none overlaps another.
-            intervals = []
-            for run in runs:
-                starts, ends = {}, {}
-                for record in instance.all_logs(run.run_id):
-                    event = record.dagster_event
-                    if event is None or event.step_key is None:
-                        continue
-                    if event.event_type == DagsterEventType.STEP_START:
-                        starts[event.step_key] = record.timestamp
-                    elif event.event_type == DagsterEventType.STEP_SUCCESS:
-                        ends[event.step_key] = record.timestamp
-                intervals += [(starts[k], ends[k], run.run_id, k) for k in starts if k in ends]
+            intervals = step_intervals(instance, [r.run_id for r in runs])
             assert len(intervals) >= 4  # census_exports, census_imports, trade and tariff dbt (and landing), per run
             # no tariff schedule is loaded: the tariff step builds nothing, as a CLI refresh leaves it out
             assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "fct_trade_monthly"]))
             assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "fct_tariff_rates"])) is None
-            intervals.sort()
             for (_, end, *first), (start, _, *second) in zip(intervals, intervals[1:], strict=False):
                 assert end <= start, f"{first} and {second} wrote the warehouse at the same time"
 
-        # The events are in PostgreSQL, not in a local SQLite file.
-        with psycopg2.connect(
-            host=postgres.host, port=postgres.port, user=postgres.user, dbname=postgres.database
-        ) as con, con.cursor() as cursor:  # fmt: skip
-            cursor.execute("select count(distinct run_id), count(*) from event_logs where run_id = any(%s)",
-                           ([r.run_id for r in runs],))  # fmt: skip
-            run_count, event_count = cursor.fetchone()
-        assert run_count == 2 and event_count > 20
-        assert not list(home.glob("**/*.db"))
-    finally:
-        if daemon is not None:
-            stop(daemon)
-        stop(grpc)
+    # The events are in PostgreSQL, not in a local SQLite file.
+    with psycopg2.connect(
+        host=postgres.host, port=postgres.port, user=postgres.user, dbname=postgres.database
+    ) as con, con.cursor() as cursor:  # fmt: skip
+        cursor.execute("select count(distinct run_id), count(*) from event_logs where run_id = any(%s)",
+                       ([r.run_id for r in runs],))  # fmt: skip
+        run_count, event_count = cursor.fetchone()
+    assert run_count == 2 and event_count > 20
+    assert not list(deployed.home.glob("**/*.db"))
 
 
 def _extension_or_skip(*names: str) -> None:
@@ -269,6 +179,103 @@ def test_a_ducklake_warehouse_with_its_catalog_in_postgres(postgres, tmp_path, m
         reader.execute("drop table raw.census_exports")  # a reader cannot change the lake, not even its catalog
     reader.close()
     assert list((tmp_path / "lake").rglob("*.parquet"))  # the data is Parquet files, the catalog in Postgres
+
+
+LAKE_MONTHS = [date(2017, month, 1) for month in (1, 2, 3, 4)]
+LAKE_WRITERS = 4
+
+
+def _new_lake(postgres, tmp_path, name: str) -> dict[str, str]:
+    """The settings of a fresh lake: its own catalog database in the server, its own data folder."""
+    subprocess.run(
+        [str(postgres_bin() / "createdb"), "-h", postgres.host, "-p", str(postgres.port), "-U", postgres.user, name],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return {
+        "WAREHOUSE_TARGET": "ducklake",
+        "DUCKLAKE_CATALOG": f"dbname={name} host={postgres.host} port={postgres.port} user={postgres.user}",
+        "DUCKLAKE_DATA_PATH": str(tmp_path / name) + "/",
+    }
+
+
+def _lake_marts(settings: dict[str, str]) -> dict[str, tuple]:
+    """Rows and a content hash of every mart of the lake."""
+    from orchestration.store.targets import WarehouseTarget
+
+    with WarehouseTarget.from_env(ROOT / "unused.duckdb", settings).open(read_only=True) as con:
+        tables = [
+            table
+            for (table,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts'"
+            ).fetchall()
+        ]
+        # identifiers from the lake's own catalog
+        return {t: con.execute(f'select count(*), sum(hash(m)) from marts."{t}" as m').fetchone() for t in tables}
+
+
+def test_four_partition_runs_write_a_ducklake_at_once_and_build_what_one_refresh_builds(
+    postgres, sample_landing, isolated_env, monkeypatch, capsys
+):
+    """Parallel writers: with the queue's limit raised to four and the `warehouse` pool set to four
+    (docs/deploy.md), four queued partition runs start together on a DuckLake; their loads write at
+    the same time, their dbt builds take turns (the lake's build lock), and the marts equal, by
+    content hash, those of one serial refresh of the same months into another lake."""
+    _ducklake_or_skip()
+    import dagster as dg
+
+    from orchestration.app.cli import main
+    from orchestration.app.runner import SAMPLE_LEVELS
+
+    serial = _new_lake(postgres, isolated_env, "lake_serial")
+    for name, value in {**serial, "LANDING_DIR": str(sample_landing)}.items():
+        monkeypatch.setenv(name, value)
+    first, last = LAKE_MONTHS[0], LAKE_MONTHS[-1]
+    refresh = ["refresh", "--source", "replay", "--start", f"{first:%Y-%m}", "--end", f"{last:%Y-%m}", "--no-progress"]
+    assert main(refresh) == 0, capsys.readouterr().err
+    expected = _lake_marts(serial)
+    assert expected["fct_trade_monthly"][0] > 0
+
+    parallel = _new_lake(postgres, isolated_env, "lake_parallel")
+    for name, value in postgres.env().items():
+        monkeypatch.setenv(name, value)  # this process reads the deployment's instance
+    env = {**offline_env(isolated_env / "runs", sample_landing, TEST_KEY), **parallel}
+    with deployment(postgres, isolated_env, env, writers=LAKE_WRITERS) as deployed:
+        pool = deployed.dagster("instance", "concurrency", "set", "warehouse", str(LAKE_WRITERS))
+        assert pool.returncode == 0, pool.stderr[-2000:]
+        deployed.launch_census_months(LAKE_MONTHS, list(SAMPLE_LEVELS))
+        with deployed.daemon() as daemon_log, dg.DagsterInstance.from_config(str(deployed.home)) as instance:
+            runs = wait_for_runs(instance, "census_monthly", len(LAKE_MONTHS), 900)
+            statuses = {r.tags.get("dagster/partition"): r.status for r in runs}
+            assert statuses == {m.isoformat(): dg.DagsterRunStatus.SUCCESS for m in LAKE_MONTHS}, (
+                f"{statuses}\n" + "\n".join(failures(instance, runs)) + daemon_log.read_text()[-1000:]
+            )
+            steps = step_intervals(instance, [r.run_id for r in runs])
+            messages = [record.user_message for r in runs for record in instance.all_logs(r.run_id)]
+
+    # the runs wrote the lake at the same time: a run's loads while another run's dbt build ran
+    loads = [step for step in steps if step[3] in ("census_exports", "census_imports")]
+    builds = [step for step in steps if step[3] == "trade_dbt_models"]
+    assert any(
+        load[2] != build[2] and load[0] < build[1] and build[0] < load[1] for load in loads for build in builds
+    ), "no run loaded while another built:\n" + "\n".join(
+        f"{a - steps[0][0]:6.1f} {b - steps[0][0]:6.1f} {r[:8]} {k}" for a, b, r, k in steps
+    )
+    # ... and their dbt builds, which delete before they insert, took turns: a build found the
+    # lock held and waited (without the lock, the builds' commits conflict and runs fail)
+    assert any("waiting for another run's dbt build" in message for message in messages), messages
+
+    assert _lake_marts(parallel) == expected
+    assert truth(LAKE_MONTHS) == _lake_balances(parallel)
+
+
+def _lake_balances(settings: dict[str, str]) -> dict[tuple, int]:
+    from orchestration.store.targets import WarehouseTarget
+
+    with WarehouseTarget.from_env(ROOT / "unused.duckdb", settings).open(read_only=True) as con:
+        rows = con.execute(
+            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
+        ).fetchall()
+    return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
 
 
 def test_a_motherduck_warehouse(tmp_path, monkeypatch):
