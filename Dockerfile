@@ -18,7 +18,7 @@ COPY dbt_project ./dbt_project
 # running dbt or reaching the network.
 RUN pip install --no-cache-dir -c constraints.txt -e . \
     && dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project \
-    && python -c "import duckdb; duckdb.sql('install ducklake; install postgres; install motherduck')" \
+    && python -c "import duckdb; duckdb.sql('install ducklake; install postgres; install httpfs; install motherduck')" \
     && mkdir -p /data/warehouse /data/landing /data/serving /opt/dagster/home
 
 COPY deploy/dagster.yaml /opt/dagster/home/dagster.yaml

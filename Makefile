@@ -10,7 +10,7 @@ COMPAT := .venv-duckdb14
 # WAREHOUSE_TARGET=ducklake in a venv of its own: DuckDB's ducklake and postgres extensions exist as
 # PyPI packages for DuckDB 1.5.5 only (docs/deploy.md); the rest of the pins are the house's.
 LAKE := .venv-lake
-LAKE_EXTRAS := .[dev,ducklake]
+LAKE_EXTRAS := .[dev,ducklake,ducklake-test]
 UV_VERSION := 0.13.9
 
 .PHONY: install demo test test-fast test-ducklake lint dev docs status publish bench clean

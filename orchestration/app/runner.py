@@ -184,12 +184,12 @@ def _run(
 @dataclass(frozen=True)
 class RefreshRuns:
     refresh: dg.ExecuteInProcessResult  # the census_monthly run
-    publish: dg.ExecuteInProcessResult
+    publish: dg.ExecuteInProcessResult | None  # None: not asked to publish
 
 
-def refresh(request: RefreshRequest, *, show_progress: bool = True) -> RefreshRuns:
-    """Ingest the months for both flows and build the dbt models (census_monthly), then publish;
-    WarehouseError on failure."""
+def refresh(request: RefreshRequest, *, show_progress: bool = True, publish: bool = True) -> RefreshRuns:
+    """Ingest the months for both flows and build the dbt models (census_monthly), then publish
+    (unless told not to: the benchmark on DuckDB 1.5.5); WarehouseError on failure."""
     if request.months != month_range(request.months[0], request.months[-1]):
         raise ValueError("a refresh covers consecutive months (it runs as one partition range)")
     if request.source == "api":
@@ -207,6 +207,8 @@ def refresh(request: RefreshRequest, *, show_progress: bool = True) -> RefreshRu
     with tqdm(total=total, desc="refresh", unit="step", disable=None if show_progress else True, leave=False) as bar:
         resources["progress"] = _BarProgress(bar)
         result = _run(job.name, resources=resources, request=run_request, asset_selection=selection)
+        if not publish:
+            return RefreshRuns(result, None)
         bar.set_description("publish")
         published = _run(publish_job.name, resources=resources, stopped_before=BEFORE_PUBLISH)
     return RefreshRuns(result, published)

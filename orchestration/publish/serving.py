@@ -171,6 +171,11 @@ def _guard_other_warehouse(warehouse: Path, serving: Path) -> None:
         )
 
 
+def can_publish() -> bool:
+    """Whether this DuckDB writes the serving copy: 2.0 and later (the DuckLake venv has 1.5.5)."""
+    return int(duckdb.__version__.split(".")[0]) >= 2
+
+
 def publish(
     warehouse: Path, serving: Path, *, storage_version: str = "v1.4.0", replace_other: bool = False
 ) -> Published:
@@ -178,7 +183,7 @@ def publish(
         raise InputError(f"SERVING_STORAGE_VERSION {storage_version!r} is not a version such as v1.4.0")
     if not warehouse.exists():
         raise WarehouseError(f"warehouse {warehouse} does not exist yet: run `trade-warehouse demo` or `refresh` first")
-    if int(duckdb.__version__.split(".")[0]) < 2:
+    if not can_publish():
         # pyproject admits DuckDB 1.5.5 for the DuckLake target's venv; the copy needs 2.0's ATTACH
         raise WarehouseError(
             f"the serving copy needs DuckDB 2.0 (this is {duckdb.__version__}, the DuckLake venv's): "

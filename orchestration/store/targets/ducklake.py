@@ -3,11 +3,13 @@ store, attached to an in-memory DuckDB under one alias."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 
@@ -52,14 +54,57 @@ def packaged_extension(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
-    """Load ducklake and postgres; from the packages' files when they are installed.
+def on_object_store(data_path: str) -> bool:
+    """Whether the data files are on S3 or an S3-compatible store (read through httpfs)."""
+    return data_path.lower().startswith("s3://")
+
+
+def object_store_settings(env: Mapping[str, str]) -> dict[str, str | bool]:
+    """DuckDB's S3 settings from the AWS SDK's variables: the key (AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the region (AWS_REGION or AWS_DEFAULT_REGION) and,
+    for an S3-compatible store (MinIO, Ceph, R2...), its address AWS_ENDPOINT_URL_S3 or
+    AWS_ENDPOINT_URL (http:// or https://; such stores are then addressed path-style)."""
+    settings: dict[str, str | bool] = {}
+    for variable, name in (
+        ("AWS_ACCESS_KEY_ID", "s3_access_key_id"),
+        ("AWS_SECRET_ACCESS_KEY", "s3_secret_access_key"),
+        ("AWS_SESSION_TOKEN", "s3_session_token"),
+    ):
+        if env.get(variable):
+            settings[name] = env[variable]
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+    if region:
+        settings["s3_region"] = region
+    endpoint = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        address = urlsplit(endpoint)
+        if address.scheme not in ("http", "https") or not address.netloc:
+            raise InputError(
+                f"AWS_ENDPOINT_URL {endpoint!r}: give the store's address as http://host:port or https://host"
+            )
+        settings["s3_endpoint"] = address.netloc + address.path.rstrip("/")
+        settings["s3_use_ssl"] = address.scheme == "https"
+        settings["s3_url_style"] = "path"
+    return settings
+
+
+def configure_object_store(con: duckdb.DuckDBPyConnection, env: Mapping[str, str]) -> None:
+    """Apply object_store_settings to the connection (values as parameters: they include the secret
+    key, which stays out of every statement's text and message)."""
+    for name, value in object_store_settings(env).items():
+        # global: dbt-duckdb queries through cursors, which do not share a session setting
+        con.execute(f"set global {name} = $value", {"value": value})  # names: the constants above
+
+
+def load_extensions(con: duckdb.DuckDBPyConnection, *, object_store: bool = False) -> None:
+    """Load ducklake and postgres (and httpfs for data on an object store); from the packages'
+    files when they are installed.
 
     A packaged file is INSTALLed (copied into DuckDB's extension directory, once) and then loaded
     by name: `LOAD '<file>'` cannot load postgres, whose file is named postgres but whose entry
     point is postgres_scanner's, and the packages' folders are not laid out as an
     extension_directory. Without the packages, `load` is DuckDB's own (a download if need be)."""
-    for name in EXTENSIONS:
+    for name in (*EXTENSIONS, "httpfs") if object_store else EXTENSIONS:
         packaged = packaged_extension(name)
         if packaged is not None and "'" in str(packaged):  # INSTALL takes no parameter: a literal
             raise WarehouseError(f"cannot install DuckDB's {name} extension from {packaged}: its path holds a quote")
@@ -95,14 +140,18 @@ def attach(
 ) -> None:
     """Load the extensions and attach the catalog as the default database (read-only when asked:
     the in-memory database itself is always writable); closes `con` on failure."""
+    object_store = on_object_store(data_path)
     try:
-        load_extensions(con)
+        load_extensions(con, object_store=object_store)
     except duckdb.Error as error:
         con.close()
+        needs = "ducklake, postgres and httpfs" if object_store else "ducklake and postgres"
         raise WarehouseError(
-            f"WAREHOUSE_TARGET=ducklake needs DuckDB's ducklake and postgres extensions: {first_line(error)}"
+            f"WAREHOUSE_TARGET=ducklake needs DuckDB's {needs} extensions: {first_line(error)}"
         ) from None
     try:
+        if object_store:
+            configure_object_store(con, os.environ)
         _attach_racing(con, attach_sql(catalog, data_path, read_only=read_only))
         con.execute(f"use {ALIAS}")
     except duckdb.Error as error:
