@@ -95,3 +95,64 @@ def test_the_dbt_profile_has_an_output_per_target_chosen_by_the_same_setting(tar
 def test_dbt_refuses_a_target_the_profile_does_not_have(tmp_path):
     parsed = _dbt_parse("snowflake", tmp_path)
     assert parsed.returncode != 0 and "snowflake" in parsed.stdout
+
+
+def test_the_object_store_settings_come_from_the_aws_sdk_variables():
+    from orchestration.store.targets.ducklake import object_store_settings, on_object_store
+
+    assert on_object_store("s3://trade-lake/warehouse/") and not on_object_store("/data/lake/")
+    env = {
+        "AWS_ACCESS_KEY_ID": "key",
+        "AWS_SECRET_ACCESS_KEY": "secret",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_ENDPOINT_URL": "http://minio.internal:9000/",
+    }
+    assert object_store_settings(env) == {
+        "s3_access_key_id": "key",
+        "s3_secret_access_key": "secret",
+        "s3_region": "eu-west-1",
+        "s3_endpoint": "minio.internal:9000",
+        "s3_use_ssl": False,
+        "s3_url_style": "path",
+    }
+    # AWS S3 itself: no endpoint, DuckDB's defaults (virtual-host style, TLS); the S3-only variable wins
+    assert object_store_settings({"AWS_REGION": "us-east-1"}) == {"s3_region": "us-east-1"}
+    tls = object_store_settings({"AWS_ENDPOINT_URL": "http://x:1", "AWS_ENDPOINT_URL_S3": "https://r2.example"})
+    assert tls["s3_endpoint"] == "r2.example" and tls["s3_use_ssl"] is True
+    with pytest.raises(InputError, match="AWS_ENDPOINT_URL"):
+        object_store_settings({"AWS_ENDPOINT_URL": "minio.internal:9000"})
+
+
+def test_a_write_that_lost_a_commit_race_runs_again_and_other_errors_pass_through(monkeypatch):
+    import duckdb
+
+    from orchestration.store import duckdb as store
+
+    monkeypatch.setattr(store, "CONFLICT_PAUSE_S", 0)
+    attempts = []
+
+    def loses_twice() -> str:
+        attempts.append(1)
+        if len(attempts) <= 2:
+            raise duckdb.TransactionException(
+                "Failed to commit DuckLake transaction. Transaction conflict - attempting to insert into table with "
+                'index "1" - but another transaction has deleted from it'
+            )
+        return "loaded"
+
+    assert store.retry_write_conflicts(loses_twice, "loading exports 2017-01") == "loaded" and len(attempts) == 3
+
+    def created_meanwhile() -> None:  # two first loads of an empty lake, both creating the raw schema
+        raise duckdb.CatalogException('Catalog Error: Table with name "census_exports" already exists!')
+
+    with pytest.raises(WarehouseError, match=r"^loading imports 2017-01: another writer .*\(6 attempts\)"):
+        store.retry_write_conflicts(created_meanwhile, "loading imports 2017-01")
+
+    def broken() -> None:
+        attempts.append(1)
+        raise duckdb.ConversionException("Could not convert string 'x' to INT64")
+
+    attempts.clear()
+    with pytest.raises(duckdb.ConversionException):
+        store.retry_write_conflicts(broken, "loading exports 2017-02")
+    assert len(attempts) == 1  # not a race: not run again
