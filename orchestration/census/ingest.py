@@ -29,6 +29,7 @@ from orchestration.core.periods import add_months, month_key
 from orchestration.core.settings import current_settings
 from orchestration.core.stopping import check_stop
 from orchestration.store.duckdb import connect, retry_write_conflicts
+from orchestration.store.targets import WarehouseTarget
 
 SOURCES = ("api", "replay")
 KEPT = "months loaded before it are kept in raw; the marts and the serving copy were not rebuilt"
@@ -161,6 +162,7 @@ def load_months(
     """Load each month's landed responses, one transaction per month; a failure leaves earlier
     months loaded and the failing month as it was."""
     stats = stats if stats is not None else FlowIngest(flow=flow)
+    lake = WarehouseTarget.from_env(warehouse_path).kind == "ducklake"
     for month in months:
         entries = entries_to_load(store, flow, month, levels)
         stats.responses_loaded += len(entries)
@@ -174,8 +176,10 @@ def load_months(
                 return load_month(con, store, flow, month, entries)
 
         try:
-            # parallel runs on DuckLake: a load that lost a commit race is run again
-            stats.loads.append(retry_write_conflicts(load, f"loading {flow} {month_key(month)}"))
+            # parallel runs on DuckLake: a load that lost a commit race is run again (a local file
+            # has one writer: nothing to race)
+            what = f"loading {flow} {month_key(month)}"
+            stats.loads.append(retry_write_conflicts(load, what) if lake else load())
         except (duckdb.Error, OSError) as error:
             if not is_disk_full(error):
                 raise

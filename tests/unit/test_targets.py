@@ -108,17 +108,17 @@ def test_the_object_store_settings_come_from_the_aws_sdk_variables():
         "AWS_ENDPOINT_URL": "http://minio.internal:9000/",
     }
     assert object_store_settings(env) == {
-        "s3_access_key_id": "key",
-        "s3_secret_access_key": "secret",
-        "s3_region": "eu-west-1",
-        "s3_endpoint": "minio.internal:9000",
-        "s3_use_ssl": False,
-        "s3_url_style": "path",
+        "key_id": "key",
+        "secret": "secret",
+        "region": "eu-west-1",
+        "endpoint": "minio.internal:9000",
+        "use_ssl": False,
+        "url_style": "path",
     }
     # AWS S3 itself: no endpoint, DuckDB's defaults (virtual-host style, TLS); the S3-only variable wins
-    assert object_store_settings({"AWS_REGION": "us-east-1"}) == {"s3_region": "us-east-1"}
+    assert object_store_settings({"AWS_REGION": "us-east-1"}) == {"region": "us-east-1"}
     tls = object_store_settings({"AWS_ENDPOINT_URL": "http://x:1", "AWS_ENDPOINT_URL_S3": "https://r2.example"})
-    assert tls["s3_endpoint"] == "r2.example" and tls["s3_use_ssl"] is True
+    assert tls["endpoint"] == "r2.example" and tls["use_ssl"] is True
     with pytest.raises(InputError, match="AWS_ENDPOINT_URL"):
         object_store_settings({"AWS_ENDPOINT_URL": "minio.internal:9000"})
 

@@ -60,21 +60,21 @@ def on_object_store(data_path: str) -> bool:
 
 
 def object_store_settings(env: Mapping[str, str]) -> dict[str, str | bool]:
-    """DuckDB's S3 settings from the AWS SDK's variables: the key (AWS_ACCESS_KEY_ID,
+    """The options of DuckDB's S3 secret from the AWS SDK's variables: the key (AWS_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), the region (AWS_REGION or AWS_DEFAULT_REGION) and,
     for an S3-compatible store (MinIO, Ceph, R2...), its address AWS_ENDPOINT_URL_S3 or
     AWS_ENDPOINT_URL (http:// or https://; such stores are then addressed path-style)."""
     settings: dict[str, str | bool] = {}
     for variable, name in (
-        ("AWS_ACCESS_KEY_ID", "s3_access_key_id"),
-        ("AWS_SECRET_ACCESS_KEY", "s3_secret_access_key"),
-        ("AWS_SESSION_TOKEN", "s3_session_token"),
+        ("AWS_ACCESS_KEY_ID", "key_id"),
+        ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ("AWS_SESSION_TOKEN", "session_token"),
     ):
         if env.get(variable):
             settings[name] = env[variable]
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
     if region:
-        settings["s3_region"] = region
+        settings["region"] = region
     endpoint = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
     if endpoint:
         address = urlsplit(endpoint)
@@ -82,18 +82,26 @@ def object_store_settings(env: Mapping[str, str]) -> dict[str, str | bool]:
             raise InputError(
                 f"AWS_ENDPOINT_URL {endpoint!r}: give the store's address as http://host:port or https://host"
             )
-        settings["s3_endpoint"] = address.netloc + address.path.rstrip("/")
-        settings["s3_use_ssl"] = address.scheme == "https"
-        settings["s3_url_style"] = "path"
+        settings["endpoint"] = address.netloc + address.path.rstrip("/")
+        settings["use_ssl"] = address.scheme == "https"
+        settings["url_style"] = "path"
     return settings
 
 
 def configure_object_store(con: duckdb.DuckDBPyConnection, env: Mapping[str, str]) -> None:
-    """Apply object_store_settings to the connection (values as parameters: they include the secret
-    key, which stays out of every statement's text and message)."""
-    for name, value in object_store_settings(env).items():
-        # global: dbt-duckdb queries through cursors, which do not share a session setting
-        con.execute(f"set global {name} = $value", {"value": value})  # names: the constants above
+    """A temporary S3 secret (in memory, for this database and every cursor of it) from
+    object_store_settings. A secret, not `SET s3_*`: DuckDB shows a setting's value to any query
+    (current_setting), a secret's key never (duckdb_secrets() redacts it). The values are
+    parameters; the option names are the constants above."""
+    settings = object_store_settings(env)
+    if not settings:
+        return  # no variables: DuckDB's own defaults (a public bucket)
+    options = ", ".join(f"{name} ${name}" for name in settings)
+    con.execute(f"create or replace secret trade_warehouse_s3 (type s3, {options})", settings)
+    # httpfs also copies AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN into its s3_* settings when it
+    # loads, where any query reads them: blank those (the secret above is what is used)
+    for setting in ("s3_secret_access_key", "s3_session_token"):
+        con.execute(f"set global {setting} = ''")
 
 
 def load_extensions(con: duckdb.DuckDBPyConnection, *, object_store: bool = False) -> None:
@@ -122,15 +130,16 @@ def load_extensions(con: duckdb.DuckDBPyConnection, *, object_store: bool = Fals
 INIT_ATTEMPTS = 5
 
 
-def _attach_racing(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+def _attach_racing(con: duckdb.DuckDBPyConnection, sql: str, *, read_only: bool) -> None:
     """ATTACH; on a lake nobody has written yet, parallel runs all create its catalog tables at
-    once and all but one fail: those attach again, and find the lake the winner created."""
+    once and all but one fail: those attach again, and find the lake the winner created (a reader
+    creates nothing, so it does not race)."""
     for attempt in range(1, INIT_ATTEMPTS + 1):
         try:
             con.execute(sql)
             return
         except duckdb.Error as error:
-            if "Failed to initialize DuckLake" not in str(error) or attempt == INIT_ATTEMPTS:
+            if read_only or "Failed to initialize DuckLake" not in str(error) or attempt == INIT_ATTEMPTS:
                 raise
             time.sleep(0.5 * attempt)
 
@@ -149,10 +158,16 @@ def attach(
         raise WarehouseError(
             f"WAREHOUSE_TARGET=ducklake needs DuckDB's {needs} extensions: {first_line(error)}"
         ) from None
-    try:
-        if object_store:
+    if object_store:
+        try:
             configure_object_store(con, os.environ)
-        _attach_racing(con, attach_sql(catalog, data_path, read_only=read_only))
+        except (InputError, duckdb.Error) as error:
+            con.close()
+            if isinstance(error, InputError):
+                raise
+            raise WarehouseError(f"cannot set up the S3 access of {describe}: {first_line(error)}") from None
+    try:
+        _attach_racing(con, attach_sql(catalog, data_path, read_only=read_only), read_only=read_only)
         con.execute(f"use {ALIAS}")
     except duckdb.Error as error:
         con.close()
