@@ -90,7 +90,7 @@
     union all by name
     select
         fine.period,
-        'HS' || coarse.digits as comm_lvl,
+        coarse.comm_lvl,
         fine.cty_code,
         any_value(fine.cty_name) as cty_name,
         fine.summary_lvl,
@@ -107,19 +107,25 @@
         max(fine._loaded_at) as _loaded_at
     from {{ rows }} as fine
     inner join (
-        select period, max(cast(substr(comm_lvl, 3) as integer)) as digits
-        from {{ rows }}
-        where comm_lvl like 'HS%'
-        group by period
-    ) as finest
-        on finest.period = fine.period and fine.comm_lvl = 'HS' || finest.digits
-    cross join (values (2), (4), (6)) as coarse (digits)
-    where coarse.digits < finest.digits
-        and not exists (
-            select 1 from {{ rows }} as held
-            where held.period = fine.period and held.comm_lvl = 'HS' || coarse.digits
-        )
-    group by fine.period, coarse.digits, fine.cty_code, fine.summary_lvl, substr(fine.{{ commodity }}, 1, coarse.digits)
+        -- per month, each coarser level not landed as such, and the finest level landed to sum it
+        -- from. The level's name is a grouping column, so a filter on comm_lvl (totals only) leaves
+        -- this empty and skips the sums.
+        select levels.period, levels.finest_lvl, coarse.digits, coarse.comm_lvl
+        from (
+            select period, arg_max(comm_lvl, digits) as finest_lvl, max(digits) as finest, list(digits) as held
+            from (
+                select distinct period, comm_lvl, cast(substr(comm_lvl, 3) as integer) as digits
+                from {{ rows }}
+                where comm_lvl like 'HS%'
+            )
+            group by period
+        ) as levels
+        cross join (values (2, 'HS2'), (4, 'HS4'), (6, 'HS6')) as coarse (digits, comm_lvl)
+        where coarse.digits < levels.finest
+            and not list_contains(levels.held, coarse.digits)
+    ) as coarse
+        on coarse.period = fine.period and fine.comm_lvl = coarse.finest_lvl
+    group by fine.period, coarse.digits, coarse.comm_lvl, fine.cty_code, fine.summary_lvl, substr(fine.{{ commodity }}, 1, coarse.digits)
 {%- endmacro %}
 
 

@@ -1,6 +1,6 @@
 with
 
-source as (
+source as not materialized (
 
     -- the latest vintage of each month (older vintages stay in raw for fct_trade_revisions)
     {{ latest_vintage_rows(source('census', 'census_exports'), 'exports') }}
