@@ -8,6 +8,7 @@ from collections import deque
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -148,6 +149,14 @@ def land_months(
     return stats
 
 
+def _load_one(
+    warehouse_path: Path, store: LandingStore, flow: str, month: date, entries: list[LandedEntry]
+) -> MonthLoad:
+    with closing(connect(warehouse_path)) as con:
+        ensure_raw_schema(con)
+        return load_month(con, store, flow, month, entries)
+
+
 def load_months(
     flow: str,
     months: list[date],
@@ -162,7 +171,7 @@ def load_months(
     """Load each month's landed responses, one transaction per month; a failure leaves earlier
     months loaded and the failing month as it was."""
     stats = stats if stats is not None else FlowIngest(flow=flow)
-    lake = WarehouseTarget.from_env(warehouse_path).kind == "ducklake"
+    parallel = WarehouseTarget.from_env(warehouse_path).takes_parallel_writers
     for month in months:
         entries = entries_to_load(store, flow, month, levels)
         stats.responses_loaded += len(entries)
@@ -170,16 +179,11 @@ def load_months(
             stats.requests_reused += len(entries)
         check_stop(f"before loading {flow} {month_key(month)}: {KEPT}")
 
-        def load(month=month, entries=entries) -> MonthLoad:
-            with closing(connect(warehouse_path)) as con:
-                ensure_raw_schema(con)
-                return load_month(con, store, flow, month, entries)
-
+        load = partial(_load_one, warehouse_path, store, flow, month, entries)
         try:
-            # parallel runs on DuckLake: a load that lost a commit race is run again (a local file
-            # has one writer: nothing to race)
+            # a load that lost a commit race to a parallel run is run again
             what = f"loading {flow} {month_key(month)}"
-            stats.loads.append(retry_write_conflicts(load, what) if lake else load())
+            stats.loads.append(retry_write_conflicts(load, what) if parallel else load())
         except (duckdb.Error, OSError) as error:
             if not is_disk_full(error):
                 raise

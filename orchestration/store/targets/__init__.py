@@ -52,10 +52,16 @@ class WarehouseTarget:
         serving copy, no report charts from one."""
         return self.kind != "local"
 
+    @property
+    def takes_parallel_writers(self) -> bool:
+        """Several runs may write at once (DuckLake): a load that loses a commit race is run
+        again, and the dbt builds take turns. A local file has one writer (the `warehouse` pool)."""
+        return self.kind == "ducklake"
+
     def build_lock(self, on_wait: Callable[[], None], check: Callable[[], None]) -> AbstractContextManager[None]:
         """Held around a dbt build. On DuckLake, where parallel runs may load at once, the builds
         take turns (ducklake.build_lock); elsewhere the `warehouse` pool of 1 already serializes them."""
-        if self.kind == "ducklake":
+        if self.takes_parallel_writers:
             return ducklake.build_lock(self.ducklake_catalog, self.describe(), on_wait, check)
         return nullcontext()
 
