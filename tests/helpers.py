@@ -110,10 +110,24 @@ def truth(months: list[date]) -> dict[tuple, int]:
 
 def balances(path: Path) -> dict[tuple, int]:
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
-        ).fetchall()
+        return balances_in(con)
+
+
+def balances_in(con) -> dict[tuple, int]:
+    """Every partner's total in the balance mart of an open warehouse: (period, code, flow) -> dollars."""
+    rows = con.execute(
+        "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
+    ).fetchall()
     return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
+
+
+def lake_marts(con) -> dict[str, tuple]:
+    """Row count and content hash of every mart of an open lake (attached as `warehouse`)."""
+    tables = con.execute(
+        "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts'"
+    ).fetchall()
+    # identifiers from the lake's own catalog
+    return {t: con.execute(f'select count(*), sum(hash(m)) from marts."{t}" as m').fetchone() for (t,) in tables}
 
 
 def prints_and_duplicates(path: Path) -> tuple[list[tuple], int]:

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from conftest import ROOT, TEST_KEY
 from deployment import deployment, failures, step_intervals, wait_for_runs, write_home
-from helpers import offline_env, truth
+from helpers import balances_in, lake_marts, offline_env, truth
 from postgres import postgres_bin, running_postgres
 
 from orchestration.defs.tags import WRITES_WAREHOUSE
@@ -198,19 +198,11 @@ def _new_lake(postgres, tmp_path, name: str) -> dict[str, str]:
     }
 
 
-def _lake_marts(settings: dict[str, str]) -> dict[str, tuple]:
-    """Rows and a content hash of every mart of the lake."""
+def _lake(settings: dict[str, str]):
+    """A read-only connection to the lake the settings name."""
     from orchestration.store.targets import WarehouseTarget
 
-    with WarehouseTarget.from_env(ROOT / "unused.duckdb", settings).open(read_only=True) as con:
-        tables = [
-            table
-            for (table,) in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts'"
-            ).fetchall()
-        ]
-        # identifiers from the lake's own catalog
-        return {t: con.execute(f'select count(*), sum(hash(m)) from marts."{t}" as m').fetchone() for t in tables}
+    return WarehouseTarget.from_env(ROOT / "unused.duckdb", settings).open(read_only=True)
 
 
 def test_four_partition_runs_write_a_ducklake_at_once_and_build_what_one_refresh_builds(
@@ -232,7 +224,8 @@ def test_four_partition_runs_write_a_ducklake_at_once_and_build_what_one_refresh
     first, last = LAKE_MONTHS[0], LAKE_MONTHS[-1]
     refresh = ["refresh", "--source", "replay", "--start", f"{first:%Y-%m}", "--end", f"{last:%Y-%m}", "--no-progress"]
     assert main(refresh) == 0, capsys.readouterr().err
-    expected = _lake_marts(serial)
+    with _lake(serial) as con:
+        expected = lake_marts(con)
     assert expected["fct_trade_monthly"][0] > 0
 
     parallel = _new_lake(postgres, isolated_env, "lake_parallel")
@@ -264,18 +257,9 @@ def test_four_partition_runs_write_a_ducklake_at_once_and_build_what_one_refresh
     # lock held and waited (without the lock, the builds' commits conflict and runs fail)
     assert any("waiting for another run's dbt build" in message for message in messages), messages
 
-    assert _lake_marts(parallel) == expected
-    assert truth(LAKE_MONTHS) == _lake_balances(parallel)
-
-
-def _lake_balances(settings: dict[str, str]) -> dict[tuple, int]:
-    from orchestration.store.targets import WarehouseTarget
-
-    with WarehouseTarget.from_env(ROOT / "unused.duckdb", settings).open(read_only=True) as con:
-        rows = con.execute(
-            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
-        ).fetchall()
-    return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
+    with _lake(parallel) as con:
+        assert lake_marts(con) == expected
+        assert truth(LAKE_MONTHS) == balances_in(con)
 
 
 def test_a_motherduck_warehouse(tmp_path, monkeypatch):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from helpers import truth
+from helpers import balances_in, lake_marts, truth
 from postgres import postgres_bin, running_postgres
 
 pytestmark = [
@@ -83,28 +83,17 @@ def _refresh(first: date, last: date) -> list[str]:
 
 
 def _marts(isolated_env: Path) -> dict[str, tuple]:
-    """Rows and a content hash of every mart, read from the lake."""
     from orchestration.store.duckdb import connect
 
     with connect(isolated_env / "warehouse.duckdb", read_only=True) as con:
-        tables = [
-            row[0]
-            for row in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts'"
-            ).fetchall()
-        ]
-        # identifiers from the lake's own catalog
-        return {t: con.execute(f'select count(*), sum(hash(m)) from marts."{t}" as m').fetchone() for t in tables}
+        return lake_marts(con)
 
 
 def _balances(isolated_env: Path) -> dict[tuple, int]:
     from orchestration.store.duckdb import connect
 
     with connect(isolated_env / "warehouse.duckdb", read_only=True) as con:
-        rows = con.execute(
-            "select period, partner_code, exports_usd, imports_usd from marts.fct_bilateral_balance_monthly"
-        ).fetchall()
-    return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
+        return balances_in(con)
 
 
 def test_a_refresh_loads_and_builds_the_lake_and_the_same_refresh_again_changes_nothing(lake, isolated_env, capsys):
