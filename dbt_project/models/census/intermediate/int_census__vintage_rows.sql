@@ -47,7 +47,7 @@ rows_ as (
 
 ),
 
-landed as (
+landed as not materialized (
 
     select
         vintages.flow,
@@ -74,11 +74,20 @@ landed as (
 
 ),
 
-finest as (
+coarse as (
 
-    select flow, period, vintage, max(hs_level) as hs_level
-    from landed
-    group by flow, period, vintage
+    -- per vintage, each coarser level not landed as such, and the finest level landed to sum it
+    -- from (the level is a grouping column below: a reader of the totals only skips the sums)
+    select levels.flow, levels.period, levels.vintage, levels.finest, coarse.hs_level
+    from (
+        select flow, period, vintage, max(hs_level) as finest, list(distinct hs_level) as held
+        from landed
+        where hs_level is not null
+        group by flow, period, vintage
+    ) as levels
+    cross join (values (2), (4), (6)) as coarse (hs_level)
+    where coarse.hs_level < levels.finest
+        and not list_contains(levels.held, coarse.hs_level)
 
 ),
 
@@ -98,20 +107,11 @@ summed as (
         any_value(landed.source) as source
 
     from landed
-    inner join finest
-        on finest.flow = landed.flow
-        and finest.period = landed.period
-        and finest.vintage = landed.vintage
-        and finest.hs_level = landed.hs_level
-    cross join (values (2), (4), (6)) as coarse (hs_level)
-    where coarse.hs_level < finest.hs_level
-        and not exists (
-            select 1 from landed as held
-            where held.flow = landed.flow
-                and held.period = landed.period
-                and held.vintage = landed.vintage
-                and held.hs_level = coarse.hs_level
-        )
+    inner join coarse
+        on coarse.flow = landed.flow
+        and coarse.period = landed.period
+        and coarse.vintage = landed.vintage
+        and coarse.finest = landed.hs_level
     group by
         landed.flow, landed.period, landed.vintage, landed.partner_code, coarse.hs_level,
         substr(landed.commodity_code, 1, coarse.hs_level)

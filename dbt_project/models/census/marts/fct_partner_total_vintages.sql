@@ -23,5 +23,7 @@ select
     {{ sample_source('source', 'true', 'period', 'partner_code') }} as source
 
 from {{ ref('int_census__vintage_rows') }}
-where commodity_code = '-'
+-- the totals (hs_level null: no commodity level), so the sums of coarser levels are skipped
+where hs_level is null
+    and commodity_code = '-'
     and {{ period_window('period') }}

@@ -11,10 +11,25 @@
 -- from a vintage was zero in it (Census leaves out partners and products with no trade).
 with
 
+revised as (
+
+    -- the months printed more than once, from the small vintages table: the figures of every
+    -- other month are never summed
+    select flow, period
+    from {{ ref('stg_census__vintages') }}
+    where {{ period_window('period') }}
+    group by flow, period
+    having count(distinct vintage) > 1
+
+),
+
 figures as (
 
-    select * from {{ ref('int_census__vintage_rows') }}
-    where {{ period_window('period') }}
+    select figures.*
+    from {{ ref('int_census__vintage_rows') }} as figures
+    semi join revised
+        on revised.flow = figures.flow and revised.period = figures.period
+    where {{ period_window('figures.period') }}
 
 ),
 
