@@ -4,13 +4,16 @@ A change to the SQL shows up here as a diff to read. To accept one on purpose:
     UPDATE_SNAPSHOTS=1 python -m pytest tests/unit/test_census_insert.py
 """
 
+import gzip
+import json
 import os
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from orchestration.census.load import insert_sql
+from orchestration.census.load import ensure_raw_schema, insert_sql
 from orchestration.census.parse import map_header, table_spec
 from orchestration.census.plan import FLOWS, CensusRequest
 
@@ -71,3 +74,39 @@ def test_one_insert_fills_one_table():
     positions = {name: i for i, name in enumerate(_header(_request("exports", "detail")), start=1)}
     with pytest.raises(ValueError, match="one table"):
         insert_sql([(detail, positions), (names, positions)], "2017-03")
+
+
+def _run_insert(tmp_path: Path, flow: str, value_cells: dict[str, str]) -> int:
+    """The detail insert over one response of one row, its value cells as given: rows inserted."""
+    request = _request(flow, "detail")
+    spec = table_spec(flow, "detail")
+    header = _header(request)
+    commodity = next(c.source for c in spec.columns if c.name.endswith("commodity"))
+    row = {name: "0" for name in header} | {"CTY_CODE": "5880", "CTY_NAME": "JAPAN", "SUMMARY_LVL": "DET"}
+    row |= {"COMM_LVL": "HS4", "time": "2017-03", commodity: "8401"} | value_cells
+    response = tmp_path / "detail.json.gz"
+    response.write_bytes(gzip.compress(json.dumps([header, [row[name] for name in header]]).encode()))
+    positions = map_header(header, spec.required, also_known=spec.requested_not_stored).positions
+    con = duckdb.connect()
+    ensure_raw_schema(con)
+    con.execute(
+        "create temp table _files as select $file as filename, 'f' as landed_file, 'census' as source, "
+        "now()::timestamp as vintage",
+        {"file": str(response)},
+    )
+    parameters = {"files_1": [str(response)], "header_1": header, "month": "2017-03", "period": MONTH}
+    return con.execute(insert_sql([(spec, positions)], "2017-03"), parameters | {"loaded_at": None}).fetchone()[0]
+
+
+@pytest.mark.parametrize("flow", FLOWS)
+def test_a_negative_value_in_any_value_cell_stops_the_insert(tmp_path, flow):
+    """The load tests all value cells for a '-' at once and casts them again only then: each cell
+    is still checked, and a signless row goes in."""
+    spec = table_spec(flow, "detail")
+    values = [c.source for c in spec.columns if c.sql_type == "BIGINT"]
+    assert _run_insert(tmp_path, flow, {}) == 1
+    for source in values:
+        with pytest.raises(duckdb.InvalidInputException, match="rejected"):
+            _run_insert(tmp_path, flow, {source: "-7"})
+    # a '-' that is no negative number (an empty cell beside it, the world's code) is not one
+    assert _run_insert(tmp_path, flow, {values[-1]: "", "CTY_CODE": "-"}) == 1

@@ -23,10 +23,7 @@ where case
     when (coalesce(json[12], '') = '')
         or (coalesce(json[1], '') = '')
         or (coalesce(json[4], '') = '')
-        or (try_cast(json[5] as bigint) < 0)
-        or (try_cast(json[6] as bigint) < 0)
-        or (try_cast(json[7] as bigint) < 0)
-        or (try_cast(json[8] as bigint) < 0)
+        or (contains(concat(json[5], json[6], json[7], json[8]), '-') and (try_cast(json[5] as bigint) < 0 or try_cast(json[6] as bigint) < 0 or try_cast(json[7] as bigint) < 0 or try_cast(json[8] as bigint) < 0))
         or (not regexp_full_match(json[1], '-|[0-9]{4}|[0-9]XXX'))
         or (json[12] like 'HS%' and (not regexp_full_match(json[4], '[0-9]+') or length(json[4]) <> try_cast(substr(json[12], 3) as integer))) then error('rejected')
     else true

@@ -25,13 +25,7 @@ join _files using (filename)
 where case
     when json is not distinct from $header_1 then false
     when (coalesce(json[1], '') = '')
-        or (try_cast(json[4] as bigint) < 0)
-        or (try_cast(json[5] as bigint) < 0)
-        or (try_cast(json[6] as bigint) < 0)
-        or (try_cast(json[7] as bigint) < 0)
-        or (try_cast(json[8] as bigint) < 0)
-        or (try_cast(json[9] as bigint) < 0)
-        or (try_cast(json[10] as bigint) < 0)
+        or (contains(concat(json[4], json[5], json[6], json[7], json[8], json[9], json[10]), '-') and (try_cast(json[4] as bigint) < 0 or try_cast(json[5] as bigint) < 0 or try_cast(json[6] as bigint) < 0 or try_cast(json[7] as bigint) < 0 or try_cast(json[8] as bigint) < 0 or try_cast(json[9] as bigint) < 0 or try_cast(json[10] as bigint) < 0))
         or (not regexp_full_match(json[1], '-|[0-9]{4}|[0-9]XXX')) then error('rejected')
     else true
 end
