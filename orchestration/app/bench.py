@@ -87,11 +87,12 @@ def _rss_mb() -> float:
 
 def ingest_floor(store: LandingStore, month: date, levels: tuple[str, ...], scratch: Path) -> float:
     """One read_json over the month's detail files of both flows, cells cast by position: the
-    fastest native read (the row type declared, so DuckDB samples nothing)."""
+    fastest native read (the row type declared, so DuckDB samples nothing). Timed from the open
+    of the file to its close, as a load is."""
     from orchestration.census.ingest import entries_to_load
 
-    con = duckdb.connect(str(scratch))
     started = time.perf_counter()
+    con = duckdb.connect(str(scratch))
     for flow in FLOWS:
         entries = [e for e in entries_to_load(store, flow, month, levels) if e.kind == "detail" and e.file]
         header = entries[0].header
