@@ -4,6 +4,6 @@ select distinct
     period,
     flow
 
-from {{ ref('int_census__trade_unioned') }}
+from {{ ref('int_census__partner_totals') }}
 
-where is_world and is_commodity_total
+where is_world

@@ -10,8 +10,7 @@ seen as (
         min(period) as first_period,
         max(period) as last_period
 
-    from {{ ref('int_census__trade_unioned') }}
-    where is_commodity_total
+    from {{ ref('int_census__partner_totals') }}
     group by partner_code
 
 ),

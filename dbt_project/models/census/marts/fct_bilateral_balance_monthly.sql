@@ -5,8 +5,7 @@ with
 
 totals as (
 
-    select * from {{ ref('int_census__trade_unioned') }}
-    where is_commodity_total
+    select * from {{ ref('int_census__partner_totals') }}
 
 ),
 

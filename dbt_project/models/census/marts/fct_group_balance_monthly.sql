@@ -30,8 +30,8 @@ census_groupings as (
         cast(sum(value_usd) filter (where flow = 'exports') as bigint) as exports_usd,
         cast(sum(value_usd) filter (where flow = 'imports') as bigint) as imports_usd
 
-    from {{ ref('int_census__trade_unioned') }}
-    where is_commodity_total and is_aggregate
+    from {{ ref('int_census__partner_totals') }}
+    where is_aggregate
     group by period, partner_code
 
 ),

@@ -34,9 +34,8 @@ built as (
 partner_totals as (
 
     select period, flow, partner_code, value_usd as partner_flow_usd
-    from {{ ref('int_census__trade_unioned') }}
-    where is_commodity_total
-        and not is_aggregate
+    from {{ ref('int_census__partner_totals') }}
+    where not is_aggregate
 
 ),
 
