@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from conftest import DEMO_MONTHS, TEST_KEY  # noqa: E402
 from deployment import deployment, failures, step_intervals, wait_for_runs  # noqa: E402
-from helpers import lake_marts, offline_env  # noqa: E402
+from helpers import lake_marts, offline_env, open_lake  # noqa: E402
 from postgres import postgres_bin, running_postgres  # noqa: E402
 
 WRITERS = (1, 4, 2)  # 4 before 2: the widest gap first
@@ -74,9 +74,7 @@ def backfill(postgres, folder: Path, landing: Path, writers: int) -> dict:
             steps = step_intervals(instance, [r.run_id for r in runs])
     busy = (cpu_after[0] - cpu_before[0]) / (cpu_after[1] - cpu_before[1])
     seconds = {key: sum(end - start for start, end, _, k in steps if k == key) for _, _, _, key in steps}
-    from orchestration.store.targets import WarehouseTarget
-
-    with WarehouseTarget.from_env(Path("unused.duckdb"), lake).open(read_only=True) as con:
+    with open_lake(lake) as con:
         built = lake_marts(con)
     return {"wall": wall, "busy": busy, "steps": seconds, "marts": built}
 

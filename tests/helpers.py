@@ -121,6 +121,13 @@ def balances_in(con) -> dict[tuple, int]:
     return {key: v for p, c, e, i in rows for key, v in (((p, c, "exports"), e), ((p, c, "imports"), i))}
 
 
+def open_lake(settings: dict[str, str]):
+    """A read-only connection to the DuckLake the settings (WAREHOUSE_TARGET=ducklake, ...) name."""
+    from orchestration.store.targets import WarehouseTarget
+
+    return WarehouseTarget.from_env(Path("unused.duckdb"), settings).open(read_only=True)
+
+
 def lake_marts(con) -> dict[str, tuple]:
     """Row count and content hash of every mart of an open lake (attached as `warehouse`)."""
     tables = con.execute(

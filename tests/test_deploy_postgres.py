@@ -17,7 +17,7 @@ import pytest
 import yaml
 from conftest import ROOT, TEST_KEY
 from deployment import deployment, failures, step_intervals, wait_for_runs, write_home
-from helpers import balances_in, lake_marts, offline_env, truth
+from helpers import balances_in, lake_marts, offline_env, open_lake, truth
 from postgres import postgres_bin, running_postgres
 
 from orchestration.defs.tags import WRITES_WAREHOUSE
@@ -198,13 +198,6 @@ def _new_lake(postgres, tmp_path, name: str) -> dict[str, str]:
     }
 
 
-def _lake(settings: dict[str, str]):
-    """A read-only connection to the lake the settings name."""
-    from orchestration.store.targets import WarehouseTarget
-
-    return WarehouseTarget.from_env(ROOT / "unused.duckdb", settings).open(read_only=True)
-
-
 def test_four_partition_runs_write_a_ducklake_at_once_and_build_what_one_refresh_builds(
     postgres, sample_landing, isolated_env, monkeypatch, capsys
 ):
@@ -224,7 +217,7 @@ def test_four_partition_runs_write_a_ducklake_at_once_and_build_what_one_refresh
     first, last = LAKE_MONTHS[0], LAKE_MONTHS[-1]
     refresh = ["refresh", "--source", "replay", "--start", f"{first:%Y-%m}", "--end", f"{last:%Y-%m}", "--no-progress"]
     assert main(refresh) == 0, capsys.readouterr().err
-    with _lake(serial) as con:
+    with open_lake(serial) as con:
         expected = lake_marts(con)
     assert expected["fct_trade_monthly"][0] > 0
 
@@ -257,7 +250,7 @@ def test_four_partition_runs_write_a_ducklake_at_once_and_build_what_one_refresh
     # lock held and waited (without the lock, the builds' commits conflict and runs fail)
     assert any("waiting for another run's dbt build" in message for message in messages), messages
 
-    with _lake(parallel) as con:
+    with open_lake(parallel) as con:
         assert lake_marts(con) == expected
         assert truth(LAKE_MONTHS) == balances_in(con)
 

@@ -110,7 +110,7 @@
         -- per month, each coarser level not landed as such, and the finest level landed to sum it
         -- from. The level's name is a grouping column, so a filter on comm_lvl (totals only) leaves
         -- this empty and skips the sums.
-        select levels.period, levels.finest_lvl, coarse.digits, coarse.comm_lvl
+        select levels.period, levels.finest_lvl, wanted.digits, wanted.comm_lvl
         from (
             select period, arg_max(comm_lvl, digits) as finest_lvl, max(digits) as finest, list(digits) as held
             from (
@@ -120,9 +120,9 @@
             )
             group by period
         ) as levels
-        cross join (values (2, 'HS2'), (4, 'HS4'), (6, 'HS6')) as coarse (digits, comm_lvl)
-        where coarse.digits < levels.finest
-            and not list_contains(levels.held, coarse.digits)
+        cross join (values (2, 'HS2'), (4, 'HS4'), (6, 'HS6')) as wanted (digits, comm_lvl)
+        where wanted.digits < levels.finest
+            and not list_contains(levels.held, wanted.digits)
     ) as coarse
         on coarse.period = fine.period and fine.comm_lvl = coarse.finest_lvl
     group by fine.period, coarse.digits, coarse.comm_lvl, fine.cty_code, fine.summary_lvl, substr(fine.{{ commodity }}, 1, coarse.digits)

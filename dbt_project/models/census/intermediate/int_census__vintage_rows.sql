@@ -78,16 +78,16 @@ coarse as (
 
     -- per vintage, each coarser level not landed as such, and the finest level landed to sum it
     -- from (the level is a grouping column below: a reader of the totals only skips the sums)
-    select levels.flow, levels.period, levels.vintage, levels.finest, coarse.hs_level
+    select levels.flow, levels.period, levels.vintage, levels.finest, wanted.hs_level
     from (
         select flow, period, vintage, max(hs_level) as finest, list(distinct hs_level) as held
         from landed
         where hs_level is not null
         group by flow, period, vintage
     ) as levels
-    cross join (values (2), (4), (6)) as coarse (hs_level)
-    where coarse.hs_level < levels.finest
-        and not list_contains(levels.held, coarse.hs_level)
+    cross join (values (2), (4), (6)) as wanted (hs_level)
+    where wanted.hs_level < levels.finest
+        and not list_contains(levels.held, wanted.hs_level)
 
 ),
 
