@@ -39,15 +39,32 @@ partner_totals as (
 
 ),
 
-keys as (
+-- each product's figures of the month and of the same month a year earlier, paired by grouping
+-- (one aggregate, which spills to disk, where two joins of the window with itself held years of
+-- rows in memory): a month's own row, and last year's row moved forward to the month compared
+-- with it (only into months built)
+figures as (
 
-    select period, partner_code, flow, hs_level, commodity_code
+    select
+        period, partner_code, flow, hs_level, commodity_code,
+        value_usd, quantity, quantity_unit, quantity_missing, source,
+        cast(null as bigint) as prior_value_usd,
+        cast(null as varchar) as prior_source
     from trade
     where {{ period_window('period', extend_months=12) }}
 
-    union
+    union all
 
-    select {{ add_months('trade.period', 12) }}, trade.partner_code, trade.flow, trade.hs_level, trade.commodity_code
+    select
+        {{ add_months('trade.period', 12) }} as period,
+        trade.partner_code, trade.flow, trade.hs_level, trade.commodity_code,
+        null as value_usd,
+        null as quantity,
+        null as quantity_unit,
+        null as quantity_missing,
+        null as source,
+        trade.value_usd as prior_value_usd,
+        trade.source as prior_source
     from trade
     inner join built
         on built.period = {{ add_months('trade.period', 12) }}
@@ -56,43 +73,48 @@ keys as (
 
 ),
 
+paired as (
+
+    -- any_value skips nulls: each column comes from the one row that has it
+    select
+        period, partner_code, flow, hs_level, commodity_code,
+        any_value(value_usd) as value_usd,
+        any_value(quantity) as quantity,
+        any_value(quantity_unit) as quantity_unit,
+        any_value(quantity_missing) as quantity_missing,
+        any_value(source) as source,
+        any_value(prior_value_usd) as prior_value_usd,
+        any_value(prior_source) as prior_source
+    from figures
+    group by period, partner_code, flow, hs_level, commodity_code
+
+),
+
 joined as (
 
     select
-        k.period,
-        k.partner_code,
-        k.flow,
-        k.hs_level,
-        k.commodity_code,
-        coalesce(cur.value_usd, 0) as value_usd,
-        cur.quantity,
-        cur.quantity_unit,
-        coalesce(cur.quantity_missing, false) as quantity_missing,
+        p.period,
+        p.partner_code,
+        p.flow,
+        p.hs_level,
+        p.commodity_code,
+        coalesce(p.value_usd, 0) as value_usd,
+        p.quantity,
+        p.quantity_unit,
+        coalesce(p.quantity_missing, false) as quantity_missing,
         pt.partner_flow_usd,
         -- prior year: null when that month is not loaded, zero when the product was not traded
-        case when prior_loaded.period is not null then coalesce(prev.value_usd, 0) end as prior_year_value_usd,
-        coalesce(cur.source, prev.source) as source
+        case when prior_loaded.period is not null then coalesce(p.prior_value_usd, 0) end as prior_year_value_usd,
+        coalesce(p.source, p.prior_source) as source
 
-    from keys as k
-    left join trade as cur
-        on cur.period = k.period
-        and cur.partner_code = k.partner_code
-        and cur.flow = k.flow
-        and cur.hs_level = k.hs_level
-        and cur.commodity_code = k.commodity_code
-    left join trade as prev
-        on prev.period = {{ add_months('k.period', -12) }}
-        and prev.partner_code = k.partner_code
-        and prev.flow = k.flow
-        and prev.hs_level = k.hs_level
-        and prev.commodity_code = k.commodity_code
+    from paired as p
     left join loaded as prior_loaded
-        on prior_loaded.period = {{ add_months('k.period', -12) }}
-        and prior_loaded.flow = k.flow
+        on prior_loaded.period = {{ add_months('p.period', -12) }}
+        and prior_loaded.flow = p.flow
     left join partner_totals as pt
-        on pt.period = k.period
-        and pt.flow = k.flow
-        and pt.partner_code = k.partner_code
+        on pt.period = p.period
+        and pt.flow = p.flow
+        and pt.partner_code = p.partner_code
 
 ),
 
