@@ -368,6 +368,41 @@ def test_a_backfill_built_in_batches_gives_the_marts_of_one_build(
     assert recorded == (24, 24)  # each month written by its own batch only
 
 
+def test_a_month_loaded_without_its_build_reaches_the_balances_with_the_next_run(
+    demo_warehouse, sample_landing, tmp_path
+):
+    """The balances read a table of each month's totals that a run rebuilds for its window: a
+    month loaded whose build never ran (a stopped or failed run) is rebuilt by the next run of any
+    month, because its vintage is not the one the table was built from."""
+    from orchestration.census.ingest import ingest_flow
+
+    path = tmp_path / "warehouse.duckdb"
+    january, february, march = DEMO_MONTHS[:3]
+
+    def run(months):
+        request = RefreshRequest(
+            months=months, source="replay", levels=SAMPLE_LEVELS, landing_dir=sample_landing, warehouse_path=path
+        )
+        refresh(request, show_progress=False, publish=False)
+
+    def balances(database, month):
+        with duckdb.connect(str(database), read_only=True) as con:
+            return con.execute(
+                "select * from marts.fct_bilateral_balance_monthly where period = $month order by partner_code",
+                {"month": month},
+            ).fetchall()
+
+    run([january, february])
+    for flow in ("exports", "imports"):  # March's load, without the dbt build that follows it
+        ingest_flow(
+            flow, [march], source="replay", levels=SAMPLE_LEVELS, store=LandingStore(sample_landing),
+            warehouse_path=path,
+        )  # fmt: skip
+    assert balances(path, march) == []
+    run([january])
+    assert balances(path, march) == balances(demo_warehouse, march) != []
+
+
 def test_cli_refresh_from_the_api_ends_with_a_summary(tmp_path, monkeypatch, capsys):
     from orchestration.app.cli import main
 
