@@ -156,3 +156,7 @@ final as (
 )
 
 select * from final
+-- stored in the order analysts filter by (a partner's months): DuckDB's zone maps then skip most
+-- row groups (the top-20 query of one partner-year 85 ms -> 8 ms on 24 months, for 12 s more of a
+-- 24-month build and a fraction of a second for a month's)
+order by period, partner_code, flow, hs_level, commodity_code
