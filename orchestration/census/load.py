@@ -156,7 +156,7 @@ def _checks(spec: TableSpec, cell_of, month: str, *, typed: bool) -> list[tuple[
         # rare row with one is cast again (8 casts a row cost imports 6 % of their load)
         negative = " or ".join(f"try_cast({cell} as bigint) < 0" for cell in numbers)
         test = f"contains(concat({', '.join(numbers)}), '-') and ({negative})"
-        checks.append((test, "a negative value", numbers[0]))
+        checks.append((test, "a negative value in one of the value columns", numbers[0]))
     sources = {c.source for c in spec.columns if c.source}
     if "CTY_CODE" in sources:
         cell = cell_of("CTY_CODE")

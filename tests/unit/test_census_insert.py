@@ -87,15 +87,16 @@ def _run_insert(tmp_path: Path, flow: str, value_cells: dict[str, str]) -> int:
     response = tmp_path / "detail.json.gz"
     response.write_bytes(gzip.compress(json.dumps([header, [row[name] for name in header]]).encode()))
     positions = map_header(header, spec.required, also_known=spec.requested_not_stored).positions
-    con = duckdb.connect()
-    ensure_raw_schema(con)
-    con.execute(
-        "create temp table _files as select $file as filename, 'f' as landed_file, 'census' as source, "
-        "now()::timestamp as vintage",
-        {"file": str(response)},
-    )
-    parameters = {"files_1": [str(response)], "header_1": header, "month": "2017-03", "period": MONTH}
-    return con.execute(insert_sql([(spec, positions)], "2017-03"), parameters | {"loaded_at": None}).fetchone()[0]
+    with duckdb.connect() as con:
+        ensure_raw_schema(con)
+        con.execute(
+            "create temp table _files as select $file as filename, 'f' as landed_file, 'census' as source, "
+            "now()::timestamp as vintage",
+            {"file": str(response)},
+        )
+        parameters = {"files_1": [str(response)], "header_1": header, "month": "2017-03", "period": MONTH}
+        sql = insert_sql([(spec, positions)], "2017-03")
+        return con.execute(sql, parameters | {"loaded_at": None}).fetchone()[0]
 
 
 @pytest.mark.parametrize("flow", FLOWS)
@@ -108,5 +109,6 @@ def test_a_negative_value_in_any_value_cell_stops_the_insert(tmp_path, flow):
     for source in values:
         with pytest.raises(duckdb.InvalidInputException, match="rejected"):
             _run_insert(tmp_path, flow, {source: "-7"})
-    # a '-' that is no negative number (an empty cell beside it, the world's code) is not one
+    # a '-' that is no negative number (minus zero; the world's code beside an empty cell) is not one
+    assert _run_insert(tmp_path, flow, {values[0]: "-0"}) == 1
     assert _run_insert(tmp_path, flow, {values[-1]: "", "CTY_CODE": "-"}) == 1
