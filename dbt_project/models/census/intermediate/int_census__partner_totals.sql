@@ -16,6 +16,11 @@
 -- stopped between batches): the window is widened to cover them, so the period filter still
 -- reaches the raw scan. A change to this model's logic reaches past months with --full-refresh.
 
+{#- each (flow, month)'s vintage in force, read by the bounds query and by the model -#}
+{%- set in_force_sql -%}
+    select distinct flow, period, vintage
+    from marts.vintages_in_force({{ relation_literal(ref("stg_census__vintages")) }}, 'infinity'::timestamp)
+{%- endset -%}
 {%- set window_start = period_var('period_start') -%}
 {%- set window_end = period_var('period_end') -%}
 {%- if is_incremental() and execute -%}
@@ -23,10 +28,7 @@
         select
             strftime(least(min(in_force.period), date '{{ window_start }}'), '%Y-%m-%d'),
             strftime(greatest(max({{ add_months('in_force.period', 1) }}), date '{{ window_end }}'), '%Y-%m-%d')
-        from (
-            select distinct flow, period, vintage
-            from marts.vintages_in_force({{ relation_literal(ref("stg_census__vintages")) }}, 'infinity'::timestamp)
-        ) as in_force
+        from ({{ in_force_sql }}) as in_force
         left join (select distinct flow, period, vintage from {{ this }}) as built
             on built.flow = in_force.flow
             and built.period = in_force.period
@@ -41,8 +43,7 @@ with
 
 in_force as (
 
-    select distinct flow, period, vintage
-    from marts.vintages_in_force({{ relation_literal(ref("stg_census__vintages")) }}, 'infinity'::timestamp)
+    {{ in_force_sql }}
 
 ),
 
